@@ -1,0 +1,38 @@
+# The README's two commands. Both work on a fresh Linux machine with only Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+RUN    := $(VPY) -m dangan.platform.devservices
+
+.PHONY: install run test test-unit bench-quick lock clean
+
+$(STAMP): requirements.lock pyproject.toml setup.py
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	@$(VPY) -m pip install -q --disable-pip-version-check "uv==0.13.8"
+	$(UV) pip install -q --python $(VPY) -r requirements.lock
+	$(UV) pip install -q --python $(VPY) --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: embedded PostgreSQL + S3 + Celery worker/beat + web server, demo company.
+run: install
+	$(RUN) run
+
+## make test: the whole suite against throwaway real services, then every bench with --quick.
+test: install
+	$(RUN) exec -- $(VPY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory bench-quick
+
+bench-quick: install
+	@for b in bench/*.py; do echo "== $$b --quick"; $(VPY) $$b --quick || exit 1; done
+
+## Re-resolve the pinned dependency set after editing pyproject.toml.
+lock: install
+	$(UV) pip compile -q --python $(VPY) --extra dev --python-version 3.11 pyproject.toml -o requirements.lock
+
+clean:
+	rm -rf var/tmp

@@ -1,0 +1,124 @@
+"""The dev runner: `python -m dangan.platform.devservices run | exec -- CMD…`.
+
+- `run`: what `make run` does — services under var/, migrations, the demo company, then the
+  web server, a Celery worker and beat; Ctrl-C stops everything it started.
+- `exec -- CMD`: fresh throwaway services (or the real ones named in the environment), CMD run
+  with their variables, everything stopped and removed afterwards. `make test` and the
+  benches use it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .services import DEFAULT_VAR_DIR, REPO_ROOT, Services
+
+PYTHON = sys.executable
+
+
+def _child_env(extra: dict[str, str], settings: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    env.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def cmd_exec(argv: list[str]) -> int:
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        print("usage: exec -- COMMAND …", file=sys.stderr)
+        return 2
+    tmp_root = DEFAULT_VAR_DIR / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    services = Services(Path(tempfile.mkdtemp(prefix="run-", dir=tmp_root)), ephemeral=True)
+    try:
+        env = _child_env(services.start(), "dangan.platform.settings.test")
+        for line in services.started:
+            print(f"[devservices] {line}", file=sys.stderr)
+        proc = subprocess.Popen(argv, env=env, cwd=REPO_ROOT)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            return proc.wait()
+    finally:
+        services.stop()
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=REPO_ROOT, check=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    services = Services(DEFAULT_VAR_DIR)
+    children: list[subprocess.Popen] = []
+    try:
+        env = _child_env(services.start(), "dangan.platform.settings.local")
+        for line in services.started:
+            print(f"[dangan] started {line}")
+        _manage(env, "migrate_schemas", "--noinput", "-v", "0")
+        _manage(env, "ensure_demo_company")
+        _manage(env, "collectstatic", "--noinput", "-v", "0")
+        celery = [PYTHON, "-m", "celery", "-A", "dangan.platform.celery_app"]
+        logs = DEFAULT_VAR_DIR / "log"
+        logs.mkdir(exist_ok=True)
+        children.append(subprocess.Popen(
+            [*celery, "worker", "-l", "INFO", "--concurrency", "2", "-n", "dangan-worker@%h"],
+            env=env, cwd=REPO_ROOT, stdout=open(logs / "worker.log", "ab"), stderr=subprocess.STDOUT))
+        children.append(subprocess.Popen(
+            [*celery, "beat", "-l", "INFO", "-s", str(DEFAULT_VAR_DIR / "celerybeat-schedule")],
+            env=env, cwd=REPO_ROOT, stdout=open(logs / "beat.log", "ab"), stderr=subprocess.STDOUT))
+        children.append(subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"0.0.0.0:{args.port}"], env=env, cwd=REPO_ROOT))
+        time.sleep(1.5)
+        print(
+            "\n"
+            f"  Dangan is running.\n"
+            f"  Public site and signup:  http://localhost:{args.port}/\n"
+            f"  Platform staff console:  http://localhost:{args.port}/console/   (staff@dangan.example / dangan-staff)\n"
+            f"  Demo company:            http://demo.localhost:{args.port}/   (admin@demo.example / dangan-demo-2026)\n"
+            f"  API docs:                http://demo.localhost:{args.port}/api/docs/\n"
+            f"  Worker and beat logs:    {logs}/\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        services.stop()
+        print("[dangan] stopped.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="devservices")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start everything for development (make run)")
+    run.add_argument("--port", type=int, default=int(os.environ.get("DANGAN_PORT", "8000")))
+    sub.add_parser("exec", help="run a command with throwaway services (make test, benches)")
+    args, rest = parser.parse_known_args()
+    if args.command == "exec":
+        return cmd_exec(rest)
+    return cmd_run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

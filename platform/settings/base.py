@@ -1,0 +1,121 @@
+"""Settings shared by every environment. Concern-specific parts live in sibling modules.
+
+Every variable read here is listed with its default in deploy/env.example.
+"""
+from pathlib import Path
+
+import environ
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+env = environ.Env()
+
+# `make run` exports the services' variables itself; a plain `manage.py` in another shell picks
+# them up from the file the runner leaves behind.
+_services_env = REPO_ROOT / "var" / "services.env"
+if _services_env.exists():
+    environ.Env.read_env(str(_services_env), overwrite=False)
+
+VAR_DIR = Path(env("DANGAN_VAR_DIR", default=str(REPO_ROOT / "var")))
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dangan-insecure-development-key")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[".localhost", "localhost", "127.0.0.1", "testserver", ".testserver"])
+
+# The host under which tenants get their subdomains: acme.<DANGAN_BASE_DOMAIN>.
+DANGAN_BASE_DOMAIN = env("DANGAN_BASE_DOMAIN", default="localhost")
+DANGAN_PUBLIC_HOSTS = env.list("DANGAN_PUBLIC_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
+
+from .tenants import *  # noqa: E402,F401,F403
+from .storage import *  # noqa: E402,F401,F403
+from .celery import *  # noqa: E402,F401,F403
+from .security import *  # noqa: E402,F401,F403
+from .api import *  # noqa: E402,F401,F403
+from .logging import *  # noqa: E402,F401,F403
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:54329/dangan")}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    "dangan.platform.health.HealthCheckMiddleware",
+    "dangan.platform.middleware.RequestIdMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "dangan.tenants.middleware.TenantStatusMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dangan.platform.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "dangan.platform.urls_public"
+WSGI_APPLICATION = "dangan.platform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [REPO_ROOT / "web" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "dangan.tenants.context_processors.tenant",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [REPO_ROOT / "web" / "locale"]
+TIME_ZONE = env("DANGAN_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [REPO_ROOT / "web" / "static"]
+
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Dangan 档案 <noreply@dangan.localhost>")
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://dangan")}
+# Every cache key carries the tenant schema (django-tenants' key function), so one tenant's
+# cached value can never answer another tenant's request.
+CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+
+# Tenant defaults seeded at signup; later apps append their own seeders (categories, roles,
+# retention rules) here, each a callable `seed(tenant, admin_user)` run inside the new schema.
+DANGAN_TENANT_SEEDERS = [
+    "dangan.accounts.seeding.seed_admin_group",
+]
+
+# Argon2 first: memory-hard, and a fraction of PBKDF2's CPU time at Django's 2025 iteration count
+# (which alone would take most of a signup's sub-second budget).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]

@@ -1,0 +1,39 @@
+"""django-tenants: which apps live in the public schema and which in every company schema."""
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# A 404 for unknown hosts: serving the public site there would let typos of a company's
+# subdomain land on a page that looks official.
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# Our executor migrates the template schema too and skips up-to-date schemas in one query.
+GET_EXECUTOR_FUNCTION = "dangan.tenants.migration_executor.get_executor"
+
+SHARED_APPS = [
+    "django_tenants",  # schema switching, tenant middleware, migrate_schemas
+    "dangan.tenants",  # Tenant, Domain, plans, quotas, provisioning: the platform's own data
+    "django.contrib.contenttypes",  # both schemas: permissions and generic relations exist in each
+    "django.contrib.auth",  # public schema: platform staff; tenant schemas: company users
+    "dangan.accounts",  # the user model, in both schemas for the same reason as auth
+    "django.contrib.sessions",  # public sessions for staff; tenant sessions stay in the tenant
+    "django.contrib.messages",  # no tables
+    "django.contrib.admin",  # the staff console is Django's admin, public schema only
+    "django.contrib.staticfiles",  # no tables
+    "rest_framework",  # no tables
+    "drf_spectacular",  # no tables
+    "django_filters",  # no tables
+    "dangan.documents",  # object storage plumbing; its tenant tables arrive with the documents issue
+    "dangan.web",  # templates and static files of the web UI; no tables
+]
+
+TENANT_APPS = [
+    # Users, groups and sessions live inside each company's schema: a session or account of
+    # company A does not exist in company B (django-tenants' security notes).
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "dangan.accounts",
+    "django.contrib.sessions",
+    "rest_framework.authtoken",  # per-user API tokens belong to the company's users
+]
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

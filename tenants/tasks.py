@@ -1,0 +1,39 @@
+"""Tenant housekeeping tasks (thin: each calls one function and owns its retries)."""
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+
+from dangan.platform.tasks import platform_task, tenant_task
+
+
+@platform_task(name="tenants.purge_tenant_objects", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def purge_tenant_objects(prefix: str) -> int:
+    from dangan.documents.storage import object_store
+
+    return object_store().delete_prefix(prefix)
+
+
+@tenant_task(name="tenants.record_usage")
+def record_usage() -> dict:
+    from dangan.accounts.models import User
+    from dangan.documents.storage import object_store
+    from django_tenants.utils import schema_context
+
+    from .models import Tenant, TenantUsage
+
+    schema = connection.schema_name
+    users = User.objects.filter(is_active=True).count()
+    objects, size = object_store().usage(schema)
+    with schema_context("public"):
+        tenant = Tenant.objects.get(schema_name=schema)
+        TenantUsage.objects.update_or_create(
+            tenant=tenant, defaults={"users": users, "storage_bytes": size, "object_count": objects,
+                                     "measured_at": timezone.now()})
+    return {"schema": schema, "users": users, "object_count": objects, "storage_bytes": size}
+
+
+@tenant_task(name="tenants.whoami")
+def whoami() -> str:
+    """Reports the schema it ran in: lets tests and operators check tenant routing of tasks."""
+    return connection.schema_name
