@@ -28,7 +28,7 @@ test: install
 	$(MAKE) --no-print-directory bench-quick
 
 bench-quick: install
-	@for b in bench/*.py; do echo "== $$b --quick"; $(VPY) $$b --quick || exit 1; done
+	@for b in $(wildcard bench/*.py); do echo "== $$b --quick"; $(VPY) $$b --quick || exit 1; done
 
 ## Re-resolve the pinned dependency set after editing pyproject.toml.
 lock: install

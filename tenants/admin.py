@@ -58,14 +58,13 @@ class TenantAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the confirmed delete view below replaces Django's
 
-    @admin.display(description="用户数")
+    @admin.display(description="用户数", ordering="usage_users")
     def users(self, obj):
-        return getattr(getattr(obj, "usage", None), "users", 0)
+        return obj.usage_users
 
-    @admin.display(description="存储 (MB)")
+    @admin.display(description="存储 (MB)", ordering="usage_storage_bytes")
     def storage_mb(self, obj):
-        usage = getattr(obj, "usage", None)
-        return round((usage.storage_bytes if usage else 0) / 1024 / 1024, 1)
+        return round(obj.usage_storage_bytes / 1024 / 1024, 1)
 
     def _each(self, request, queryset, service, verb):
         for tenant in queryset.exclude(schema_name=get_public_schema_name()):

@@ -122,4 +122,7 @@ def drop_schema(schema_name: str) -> None:
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema_name) or schema_name in ("public", TEMPLATE_SCHEMA):
         raise ValueError(f"refusing to drop schema {schema_name!r}")
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks still pending in this transaction (rows written earlier in
+        # it) would block the DROP; settle them first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'DROP SCHEMA IF EXISTS "{schema_name}" CASCADE')

@@ -95,3 +95,29 @@ def public_client():
     from django.test import Client
 
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def platform_staff(db):
+    """A platform staff user (public schema) and a public-host client logged in as them."""
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from dangan.accounts.models import User
+
+    with schema_context("public"):
+        staff = User.objects.create_superuser(email="ops@dangan.example", password="x", full_name="运维")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run queued tasks in-process (the real task code against the real services)."""
+    from dangan.platform.celery_app import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

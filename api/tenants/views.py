@@ -71,10 +71,10 @@ class StaffTenantListApi(APIView):
     permission_classes = [IsPlatformStaff]
 
     class OutputSerializer(TenantOutput):
-        users = serializers.IntegerField(source="usage.users", default=0)
-        storage_bytes = serializers.IntegerField(source="usage.storage_bytes", default=0)
-        objects = serializers.IntegerField(source="usage.object_count", default=0)
-        usage_measured_at = serializers.DateTimeField(source="usage.measured_at", default=None)
+        users = serializers.IntegerField(source="usage_users")
+        storage_bytes = serializers.IntegerField(source="usage_storage_bytes")
+        objects = serializers.IntegerField(source="usage_object_count")
+        usage_measured_at = serializers.DateTimeField(allow_null=True)
 
         class Meta(TenantOutput.Meta):
             fields = [*TenantOutput.Meta.fields, "users", "storage_bytes", "objects", "usage_measured_at"]

@@ -64,6 +64,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         env = _child_env(services.start(), "dangan.platform.settings.local")
         for line in services.started:
             print(f"[dangan] started {line}")
+        # So that `manage.py …` in another shell reaches the same services (read by settings/base.py).
+        (DEFAULT_VAR_DIR / "services.env").write_text(
+            "".join(f"{key}={value}\n" for key, value in sorted(services.env.items())))
         _manage(env, "migrate_schemas", "--noinput", "-v", "0")
         _manage(env, "ensure_demo_company")
         _manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -105,6 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         services.stop()
+        (DEFAULT_VAR_DIR / "services.env").unlink(missing_ok=True)
         print("[dangan] stopped.")
 
 

@@ -12,6 +12,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": f"{CELERY_BROKER_FOLDER}/queue",
         "data_folder_out": f"{CELERY_BROKER_FOLDER}/queue",
         "processed_folder": f"{CELERY_BROKER_FOLDER}/processed",
+        # Broadcast (pidbox) messages; kombu would otherwise make ./control in the working dir.
+        "control_folder": f"{CELERY_BROKER_FOLDER}/control",
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
@@ -20,7 +22,6 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another worker
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 CELERY_BEAT_SCHEDULE = {

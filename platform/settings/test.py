@@ -21,5 +21,6 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": f"{_folder}/queue", "data_folder_out": f"{_folder}/queue",
         "processed_folder": f"{_folder}/processed", "store_processed": False,
+        "control_folder": f"{_folder}/control",
     }
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
