@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 RUN    := $(VPY) -m dangan.platform.devservices
 
-.PHONY: install run test test-unit bench-quick lock clean
+.PHONY: install run test test-unit bench-quick lock clean vendor browser
 
 $(STAMP): requirements.lock pyproject.toml setup.py
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,24 @@ run: install
 	$(RUN) run
 
 ## make test: the whole suite against throwaway real services, then every bench with --quick.
-test: install
+test: install browser
 	$(RUN) exec -- $(VPY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-quick
+
+## Debian's chromium for the browser tests (tests/web/browser/): installed only when it is
+## missing and we are root; without it those tests fail and say how to get it (or set
+## DANGAN_SKIP_BROWSER_TESTS=1 to skip them). CJK fonts make the screenshots legible.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	    || echo "could not install chromium: the browser tests will say how to get it"; \
+	fi
+
+## Re-copy htmx and Chart.js (exact versions of web/package-lock.json, from the npm registry)
+## into web/static/vendor/, where they are committed: running the app never needs npm.
+vendor:
+	sh web/vendor.sh
 
 bench-quick: install
 	@for b in $(wildcard bench/*.py); do echo "== $$b --quick"; $(VPY) $$b --quick || exit 1; done

@@ -8,7 +8,7 @@ from pathlib import Path
 from setuptools import setup
 
 ROOT = Path(__file__).parent
-CODE_FOLDERS = ["platform", "tenants", "accounts", "documents", "archives", "governance", "api", "web"]
+CODE_FOLDERS = ["platform", "tenants", "accounts", "documents", "archives", "governance", "integrations", "api", "web"]
 
 
 def dangan_packages() -> list[str]:

@@ -7,6 +7,7 @@ from the database connection (set by the tenant middleware or by the task's tena
 from __future__ import annotations
 
 import hashlib
+import io
 from functools import lru_cache
 from typing import BinaryIO, Iterator
 
@@ -14,6 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.utils.deconstruct import deconstructible
 from django_tenants.utils import get_public_schema_name
@@ -23,6 +25,10 @@ from dangan.platform import errors
 from dangan.platform.errors import ApplicationError
 
 CHUNK_SIZE = 8 * 1024 * 1024  # multipart part size; also the streaming read size
+
+
+class PurgeIncomplete(Exception):
+    """Storage refused to delete some of a prefix's objects; retrying may succeed."""
 
 
 def tenant_prefix(schema_name: str) -> str:
@@ -124,29 +130,45 @@ class ObjectStore:
         return {"key": full_key, "size": size, "sha256": digest.hexdigest()}
 
     def iter_chunks(self, key: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The object's bytes, `chunk_size` at a time.
+
+        Not a generator itself: the key (hence the tenant) and the GET are fixed now, in the
+        caller's tenant, not when the first chunk is pulled — a streaming response is iterated
+        after the view returned, when the connection may already serve another tenant, and a
+        missing object fails here, before a response has started.
+        """
         body = self.client.get_object(Bucket=self.bucket, Key=self.tenant_key(key))["Body"]
-        try:
-            yield from body.iter_chunks(chunk_size)
-        finally:
-            body.close()
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(chunk_size)
+            finally:
+                body.close()
+
+        return chunks()
 
     def head(self, key: str) -> dict | None:
         try:
-            return self.client.head_object(Bucket=self.bucket, Key=self.tenant_key(key))
+            head = self.client.head_object(Bucket=self.bucket, Key=self.tenant_key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
+        # AWS and MinIO return user-metadata names in lower case, rclone in Go's header case
+        # ("Uploader"): one spelling for callers whatever the server.
+        head["Metadata"] = {name.lower(): value for name, value in head.get("Metadata", {}).items()}
+        return head
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.tenant_key(key))
 
-    def presigned_get(self, key: str, *, filename: str | None = None, expires: int | None = None) -> str:
+    def presigned_get(self, key: str, *, filename: str | None = None, expires: int | None = None,
+                      content_type: str | None = None) -> str:
         params = {"Bucket": self.bucket, "Key": self.tenant_key(key)}
         if filename:
-            from urllib.parse import quote
-
-            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+            params["ResponseContentDisposition"] = content_disposition(filename)
+        if content_type:
+            params["ResponseContentType"] = content_type
         return self.client.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=min(expires or settings.S3_PRESIGN_SECONDS, 300))
 
@@ -156,6 +178,101 @@ class ObjectStore:
         return self.client.generate_presigned_url(
             "put_object", Params={"Bucket": self.bucket, "Key": self.tenant_key(key), "ContentType": content_type},
             ExpiresIn=expires or settings.S3_PRESIGN_SECONDS)
+
+    # --- direct uploads: multipart with presigned part URLs ----------------------------------
+    def create_multipart(self, key: str, *, content_type: str = "application/octet-stream") -> str:
+        self.ensure_bucket()
+        return self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=self.tenant_key(key), ContentType=content_type)["UploadId"]
+
+    def presigned_upload_part(self, key: str, *, upload_id: str, part_number: int, expires: int | None = None) -> str:
+        return self.client.generate_presigned_url(
+            "upload_part", Params={"Bucket": self.bucket, "Key": self.tenant_key(key), "UploadId": upload_id,
+                                   "PartNumber": part_number},
+            ExpiresIn=expires or settings.S3_PRESIGN_SECONDS)
+
+    def complete_multipart(self, key: str, *, upload_id: str, parts: list[dict]) -> None:
+        """`parts`: [{"PartNumber": n, "ETag": "…"}] in ascending order."""
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.tenant_key(key), UploadId=upload_id, MultipartUpload={"Parts": parts})
+
+    def abort_multipart(self, key: str, *, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.tenant_key(key), UploadId=upload_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchUpload", "NotFound"):
+                raise
+
+    def writer(self, key: str, *, content_type: str = "application/octet-stream",
+               part_size: int = CHUNK_SIZE) -> "MultipartWriter":
+        """A push-style writer to the current tenant's `key` (for upload handlers, which are
+        handed chunks rather than asked for them): memory stays at one part."""
+        self.ensure_bucket()
+        return MultipartWriter(self, self.tenant_key(key), content_type=content_type, part_size=part_size)
+
+    # --- server-side copies, reads and listings inside the current tenant -------------------
+    def copy(self, source_key: str, target_key: str) -> None:
+        """CopyObject within the tenant (≤ 5 GiB, the single-copy limit): no bytes pass through us."""
+        self.client.copy_object(Bucket=self.bucket, Key=self.tenant_key(target_key),
+                                CopySource={"Bucket": self.bucket, "Key": self.tenant_key(source_key)})
+
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes `start`..`end` inclusive (HTTP Range semantics)."""
+        response = self.client.get_object(Bucket=self.bucket, Key=self.tenant_key(key), Range=f"bytes={start}-{end}")
+        with response["Body"] as body:
+            return body.read()
+
+    def open_ranged(self, key: str, size: int) -> "RangedReader":
+        """A seekable read-only file over ranged GETs: lets zipfile read a zip's directory
+        without fetching the whole object."""
+        return RangedReader(self, key, size)
+
+    def download_to(self, key: str, fileobj: BinaryIO) -> int:
+        size = 0
+        for chunk in self.iter_chunks(key, chunk_size=1024 * 1024):
+            fileobj.write(chunk)
+            size += len(chunk)
+        fileobj.flush()
+        return size
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> None:
+        """Small derived objects (thumbnails)."""
+        self.ensure_bucket()
+        self.client.put_object(Bucket=self.bucket, Key=self.tenant_key(key), Body=data, ContentType=content_type)
+
+    def delete_keys(self, keys: list[str]) -> int:
+        """Delete tenant-relative `keys` in batches; raises PurgeIncomplete if storage refused any."""
+        full = [self.tenant_key(key) for key in keys]
+        deleted = 0
+        for start in range(0, len(full), 1000):
+            batch = [{"Key": key} for key in full[start:start + 1000]]
+            response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            failed = response.get("Errors") or []
+            if failed:
+                raise PurgeIncomplete(f"{len(failed)} of {len(batch)} objects not deleted, first: "
+                                      f"{failed[0].get('Key')!r} {failed[0].get('Code')}")
+            deleted += len(batch)
+        return deleted
+
+    def list_tenant(self, sub_prefix: str) -> Iterator[dict]:
+        """Objects under the current tenant's `sub_prefix`, with "Key" made tenant-relative."""
+        prefix = tenant_prefix(current_schema())
+        for item in self.list_prefix(prefix + sub_prefix.lstrip("/")):
+            yield {**item, "Key": item["Key"][len(prefix):]}
+
+    def list_multipart_uploads(self, sub_prefix: str) -> Iterator[dict]:
+        """Unfinished multipart uploads under the tenant's `sub_prefix` (tenant-relative keys);
+        nothing on servers that do not list them."""
+        prefix = tenant_prefix(current_schema())
+        try:
+            paginator = self.client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix + sub_prefix.lstrip("/")):
+                for upload in page.get("Uploads", []):
+                    yield {**upload, "Key": upload["Key"][len(prefix):]}
+        except ClientError as exc:
+            # rclone answers NoSuchUpload when there is none to list
+            if exc.response.get("Error", {}).get("Code") not in ("NotImplemented", "501", "NoSuchUpload"):
+                raise
 
     # --- whole tenants (platform side: the schema is named explicitly) ---------------------
     def list_prefix(self, prefix: str) -> Iterator[dict]:
@@ -176,16 +293,145 @@ class ObjectStore:
             raise ValueError(f"refusing to purge prefix {prefix!r}")
         deleted = 0
         batch: list[dict] = []
+
+        def flush() -> int:
+            response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            # DeleteObjects answers 200 even when some keys were not deleted; quiet mode lists
+            # just those. Counting them as gone would let a purge "succeed" and leave a deleted
+            # company's files behind, so fail and let the task retry.
+            failed = response.get("Errors") or []
+            if failed:
+                raise PurgeIncomplete(f"{len(failed)} of {len(batch)} objects under {prefix!r} not deleted, "
+                                      f"first: {failed[0].get('Key')!r} {failed[0].get('Code')}")
+            return len(batch)
+
         for item in self.list_prefix(prefix):
             batch.append({"Key": item["Key"]})
-            if len(batch) == 1000:
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-                deleted += len(batch)
+            if len(batch) == 1000:  # DeleteObjects takes at most 1,000 keys
+                deleted += flush()
                 batch = []
         if batch:
-            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-            deleted += len(batch)
+            deleted += flush()
         return deleted
+
+
+class MultipartWriter:
+    """Push-style multipart upload of one object, hashing as it goes. Below one part the
+    object is sent with a single PUT on close; `abort()` leaves nothing behind."""
+
+    def __init__(self, store: ObjectStore, full_key: str, *, content_type: str, part_size: int) -> None:
+        self.store, self.full_key, self.content_type, self.part_size = store, full_key, content_type, part_size
+        self.buffer = bytearray()
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.upload_id: str | None = None
+        self.parts: list[dict] = []
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.size += len(data)
+        self.buffer += data
+        while len(self.buffer) >= self.part_size:
+            self._send_part(bytes(self.buffer[:self.part_size]))
+            del self.buffer[:self.part_size]
+
+    def _send_part(self, data: bytes) -> None:
+        client, bucket = self.store.client, self.store.bucket
+        if self.upload_id is None:
+            self.upload_id = client.create_multipart_upload(
+                Bucket=bucket, Key=self.full_key, ContentType=self.content_type)["UploadId"]
+        number = len(self.parts) + 1
+        response = client.upload_part(Bucket=bucket, Key=self.full_key, UploadId=self.upload_id,
+                                      PartNumber=number, Body=data)
+        self.parts.append({"PartNumber": number, "ETag": response["ETag"]})
+
+    def close(self) -> dict:
+        client, bucket = self.store.client, self.store.bucket
+        if self.upload_id is None:
+            client.put_object(Bucket=bucket, Key=self.full_key, Body=bytes(self.buffer), ContentType=self.content_type)
+        else:
+            if self.buffer:
+                self._send_part(bytes(self.buffer))
+            client.complete_multipart_upload(Bucket=bucket, Key=self.full_key, UploadId=self.upload_id,
+                                             MultipartUpload={"Parts": self.parts})
+        self.buffer = bytearray()
+        return {"key": self.full_key, "size": self.size, "sha256": self.digest.hexdigest()}
+
+    def abort(self) -> None:
+        self.buffer = bytearray()
+        if self.upload_id is not None:
+            try:
+                self.store.client.abort_multipart_upload(Bucket=self.store.bucket, Key=self.full_key,
+                                                         UploadId=self.upload_id)
+            except ClientError:
+                pass  # the reconciler aborts stale uploads it can list
+
+
+class RangedReader(io.RawIOBase):
+    """Read-only, seekable view of an object through ranged GETs, with a small read-ahead."""
+
+    READ_AHEAD = 64 * 1024
+
+    def __init__(self, store: ObjectStore, key: str, size: int) -> None:
+        self.store, self.key, self.length = store, key, size
+        self.position = 0
+        self._cache_start, self._cache = 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.length}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def read(self, n: int = -1) -> bytes:
+        if self.position >= self.length:
+            return b""
+        if n is None or n < 0:
+            n = self.length - self.position
+        end = min(self.length, self.position + n)
+        cached_end = self._cache_start + len(self._cache)
+        if not (self._cache_start <= self.position and end <= cached_end):
+            fetch_end = min(self.length, max(end, self.position + self.READ_AHEAD))
+            self._cache = self.store.read_range(self.key, self.position, fetch_end - 1)
+            self._cache_start = self.position
+        data = self._cache[self.position - self._cache_start:end - self._cache_start]
+        self.position += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def ascii_fallback(filename: str) -> str:
+    """A plain-ASCII stand-in for clients that ignore filename* (RFC 6266 §4.3)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", filename)
+    text = "".join(ch if (ch.isascii() and (ch.isalnum() or ch in "._-")) else "_" for ch in decomposed
+                   if not unicodedata.combining(ch))
+    stem, dot, ext = text.rpartition(".")
+    if not dot:
+        stem, ext = text, ""
+    stem = stem.strip("._") or "document"
+    return f"{stem[:100]}.{ext[:10]}" if ext else stem[:100]
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback and the real name as RFC 5987 UTF-8."""
+    from urllib.parse import quote
+
+    # RFC 5987 allows no "/" in the encoded value: quote() keeps it unless told otherwise.
+    return f"attachment; filename=\"{ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @lru_cache(maxsize=1)
@@ -210,4 +456,10 @@ class TenantS3Storage(S3Storage):
         super().__init__(**defaults)
 
     def _normalize_name(self, name):
-        return super()._normalize_name(tenant_prefix(current_schema()) + name.lstrip("/"))
+        # django-storages only keeps a name inside `location` (here the whole bucket), so
+        # "../t_other/x" would normalize to another tenant's key: the result must stay under ours.
+        prefix = tenant_prefix(current_schema())
+        normalized = super()._normalize_name(prefix + name.lstrip("/"))
+        if not normalized.startswith(prefix):
+            raise SuspiciousOperation(f"Attempted access to {name!r} outside the tenant's prefix denied.")
+        return normalized

@@ -12,7 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangan.platform.settings.local"
 
 app = CeleryApp("dangan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["dangan.platform", "dangan.tenants", "dangan.documents"])
+app.autodiscover_tasks(["dangan.platform", "dangan.tenants", "dangan.documents", "dangan.archives", "dangan.integrations",
+                        "dangan.governance"])
 
 
 @signals.setup_logging.connect

@@ -12,6 +12,18 @@ from typing import Any
 from django.utils.translation import get_language
 
 
+# Every code by name, so that an error can be rebuilt from its code alone (Celery returns a
+# task's exception to the caller as `type(*args)`; see ApplicationError.__reduce__).
+_CODES: dict[str, "ErrorCode"] = {}
+
+
+class _Missing(dict):
+    """Format parameters that did not survive a trip (e.g. through a result backend) show as '…'."""
+
+    def __missing__(self, key):
+        return "…"
+
+
 @dataclass(frozen=True)
 class ErrorCode:
     code: str
@@ -19,20 +31,37 @@ class ErrorCode:
     en: str
     status: int = 400
 
+    def __post_init__(self) -> None:
+        _CODES.setdefault(self.code, self)
+
     def message(self, **params: Any) -> dict[str, str]:
-        return {"zh-hans": self.zh.format(**params), "en": self.en.format(**params)}
+        values = _Missing(params)
+        return {"zh-hans": self.zh.format_map(values), "en": self.en.format_map(values)}
+
+
+def _rebuild(code: str, params: dict, fields: dict) -> "ApplicationError":
+    return ApplicationError(code, fields=fields, **params)
 
 
 class ApplicationError(Exception):
-    def __init__(self, error: ErrorCode, *, field: str | None = None,
+    def __init__(self, error: "ErrorCode | str", *, field: str | None = None,
                  fields: dict[str, list[dict]] | None = None, **params: Any) -> None:
+        if isinstance(error, str):  # rebuilt from its code (pickle, Celery result backends)
+            error = _CODES.get(error) or ErrorCode(error, error, error, 500)
         self.error = error
         self.params = params
         self.field = field
         self.fields = dict(fields or {})
         if field:
             self.fields.setdefault(field, []).append({"code": error.code, "message": error.message(**params)})
-        super().__init__(f"{error.code}: {error.en.format(**params)}")
+        # args is the code alone: what JSON result backends keep and `type(*args)` rebuilds.
+        super().__init__(error.code)
+
+    def __str__(self) -> str:
+        return f"{self.error.code}: {self.message()['en']}"
+
+    def __reduce__(self):
+        return _rebuild, (self.error.code, self.params, self.fields)
 
     @property
     def code(self) -> str:

@@ -30,11 +30,15 @@ def _configure_structlog() -> None:
 
 def formatter_factory(fmt: str = "console") -> logging.Formatter:
     _configure_structlog()
-    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if fmt == "json"
-                else structlog.dev.ConsoleRenderer(colors=False))
+    if fmt == "json":
+        # The JSON renderer knows nothing of exc_info: without format_exc_info a 500's traceback
+        # would come out as the repr of a (type, value, <traceback object>) tuple.
+        renderers = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)]
+    else:
+        renderers = [structlog.dev.ConsoleRenderer(colors=False)]  # prints tracebacks itself
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
     )
 
 

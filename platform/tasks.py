@@ -19,6 +19,19 @@ from dangan.platform.logging import get_logger
 log = get_logger(__name__)
 
 
+class TenantRequired(ApplicationError):
+    """`tenant_required`, raised by a tenant task that finds itself in the public schema.
+
+    Takes no arguments of its own so that it survives the trip back to the caller: the worker
+    checks a task's error with a pickle round trip and the result backend re-creates it as
+    `cls(*args)`; a plain ApplicationError fails both and reaches the caller as Celery's
+    UnpickleableExceptionWrapper, without its code.
+    """
+
+    def __init__(self, *_message: str) -> None:
+        super().__init__(errors.TENANT_REQUIRED)
+
+
 class RequireTenantTask(TenantTask):
     """A tenant task with no tenant in its headers would run against the public schema, where
     company tables do not exist (or, worse, platform tables do): refuse instead."""
@@ -27,7 +40,7 @@ class RequireTenantTask(TenantTask):
 
     def __call__(self, *args, **kwargs):
         if connection.schema_name == get_public_schema_name():
-            raise ApplicationError(errors.TENANT_REQUIRED)
+            raise TenantRequired()
         return super().__call__(*args, **kwargs)
 
 
@@ -35,8 +48,19 @@ def tenant_task(*, name: str, **options):
     return app.task(name=name, base=RequireTenantTask, **options)
 
 
+class PlatformTask(TenantTask):
+    """Runs in the public schema wherever it is queued from: a purge queued inside a company's
+    request (for a company about to be deleted) must not carry that company's schema."""
+
+    abstract = True
+
+    def apply_async(self, args=None, kwargs=None, *rest, **options):
+        options["headers"] = {**(options.get("headers") or {}), "_schema_name": get_public_schema_name()}
+        return super().apply_async(args, kwargs, *rest, **options)
+
+
 def platform_task(*, name: str, **options):
-    return app.task(name=name, **options)
+    return app.task(name=name, base=PlatformTask, **options)
 
 
 @platform_task(name="platform.dispatch_to_tenants")

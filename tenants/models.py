@@ -111,3 +111,21 @@ class SchemaTemplate(models.Model):
     fingerprint = models.CharField(max_length=64)
     ddl = models.TextField()
     rendered_at = models.DateTimeField(auto_now=True)
+
+
+class AuditCheckpoint(models.Model):
+    """A company's audit-chain head (seq, hash) copied out of its schema at a moment in time.
+
+    Kept in the public schema (and as an object in storage, governance/services/checkpoints.py)
+    so that rewriting a company's chain from some event on, hashes recomputed, is still
+    detected: the rewritten events no longer match the heads recorded here.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_checkpoints")
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "seq"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="tenants_auditcheckpoint_unique")]

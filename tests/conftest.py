@@ -17,6 +17,8 @@ from django.db import connection
 
 from tests.factories import SignupData
 
+pytest_plugins = ["tests.archives.fixtures"]
+
 _SEQUENCE = itertools.count(1)
 
 
@@ -57,8 +59,24 @@ def make_tenant(db, signup_data):
     return make
 
 
+@pytest.fixture(scope="session")
+def test_database(django_db_setup, django_db_blocker):
+    """The test database, even when no selected test uses `db`: pytest-django then skips
+    creating it, and `committed` would otherwise write to the database in DATABASE_URL."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"].startswith("test_"):
+        yield
+        return
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
 @pytest.fixture
-def committed(django_db_setup, django_db_blocker):
+def committed(test_database, django_db_blocker):
     """Real commits; every tenant signed up meanwhile is deleted afterwards, schema and all."""
     from dangan.tenants.models import PlatformEvent, Tenant
 

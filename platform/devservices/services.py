@@ -65,13 +65,17 @@ class Services:
             self.started.append(f"S3 API (rclone serve s3) on {self.s3.endpoint}, data in {self.s3.root}")
         if not os.environ.get("CELERY_BROKER_URL"):
             broker_dir = self.var_dir / "broker"
-            for sub in ("queue", "processed"):
+            for sub in ("queue", "processed", "control"):
                 (broker_dir / sub).mkdir(parents=True, exist_ok=True)
             env["CELERY_BROKER_URL"] = "filesystem://"
             env["CELERY_BROKER_FOLDER"] = str(broker_dir)
-            env.setdefault("CELERY_RESULT_BACKEND", f"file://{self.var_dir / 'celery-results'}")
-            (self.var_dir / "celery-results").mkdir(exist_ok=True)
             self.started.append(f"Celery broker (kombu filesystem transport) in {broker_dir}")
+        # Decided on its own variable, not the broker's: a result backend named in the environment
+        # (Redis …) is kept, and a real broker without one still gets results (the tests wait on them).
+        if not os.environ.get("CELERY_RESULT_BACKEND"):
+            results_dir = self.var_dir / "celery-results"
+            results_dir.mkdir(exist_ok=True)
+            env["CELERY_RESULT_BACKEND"] = f"file://{results_dir}"
         env["DANGAN_VAR_DIR"] = str(self.var_dir)
         return env
 

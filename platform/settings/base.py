@@ -31,6 +31,7 @@ from .celery import *  # noqa: E402,F401,F403
 from .security import *  # noqa: E402,F401,F403
 from .api import *  # noqa: E402,F401,F403
 from .logging import *  # noqa: E402,F401,F403
+from .web import *  # noqa: E402,F401,F403
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:54329/dangan")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "dangan.tenants.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dangan.web.csp.PathPolicyCSPMiddleware",  # Content-Security-Policy (settings/web.py)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -111,6 +113,16 @@ CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
 # retention rules) here, each a callable `seed(tenant, admin_user)` run inside the new schema.
 DANGAN_TENANT_SEEDERS = [
     "dangan.accounts.seeding.seed_admin_group",
+    "dangan.archives.seeding.seed_archives",
+    "dangan.documents.seeding.seed_documents",  # after archives: checklists hang off its categories
+    "dangan.governance.seeding.seed_governance",  # after archives: rules name its categories
+]
+
+# Checks `archives.services.lifecycle.customer_file` runs before a file is filed, each a
+# callable `check(*, actor, customer)` that raises ApplicationError to refuse. Named by path so
+# archives never imports the apps that add rules (documents: the required-document checklist).
+DANGAN_FILING_CHECKS = [
+    "dangan.documents.checklists.assert_complete_for_filing",
 ]
 
 # Argon2 first: memory-hard, and a fraction of PBKDF2's CPU time at Django's 2025 iteration count

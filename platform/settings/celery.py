@@ -25,10 +25,43 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 CELERY_BEAT_SCHEDULE = {
+    # Daily at 06:30: overdue reviews and drafts flagged, owners reminded, inactive files archived.
+    "archives-review-sweep": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(hour=6, minute=30),
+        "args": ["archives.review_sweep"],
+    },
     # One dispatcher fans periodic work out to every active tenant (platform/tasks.py).
     "tenant-usage-snapshot": {
         "task": "platform.dispatch_to_tenants",
         "schedule": crontab(minute=17),
         "args": ["tenants.record_usage"],
+    },
+    # Idempotency records are replayable for 24 h; hourly purging keeps at most ~25 h of them.
+    "integrations-purge-idempotency-records": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(minute=43),
+        "args": ["integrations.purge_idempotency_records"],
+    },
+    # Hourly: document rows against the bucket listing — orphan objects past their grace period
+    # removed, missing objects flagged, expired uploads closed, stalled processing requeued.
+    "documents-reconcile": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(minute=29),
+        "args": ["documents.reconcile"],
+    },
+    # Hourly: each company's audit-chain head copied to the public schema and object storage, so
+    # that a chain rewritten later is caught by verification (governance/verification.py).
+    "governance-checkpoint-audit-chains": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(minute=51),
+        "args": ["governance.checkpoint_audit_chain"],
+    },
+    # Daily at 02:10: expired, unheld files onto the draft destruction list (销毁清册). Nothing is
+    # destroyed without the company's approval chain.
+    "governance-disposition-sweep": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(hour=2, minute=10),
+        "args": ["governance.disposition_sweep"],
     },
 }

@@ -22,8 +22,9 @@ SHARED_APPS = [
     "rest_framework",  # no tables
     "drf_spectacular",  # no tables
     "django_filters",  # no tables
-    "dangan.documents",  # object storage plumbing; its tenant tables arrive with the documents issue
+    "django.contrib.postgres",  # no tables: search vectors, GIN indexes, lookups
     "dangan.web",  # templates and static files of the web UI; no tables
+    "pgtrigger",  # no tables: Meta.triggers and their migrations (governance's append-only audit chain)
 ]
 
 TENANT_APPS = [
@@ -34,6 +35,24 @@ TENANT_APPS = [
     "dangan.accounts",
     "django.contrib.sessions",
     "rest_framework.authtoken",  # per-user API tokens belong to the company's users
+    "dangan.integrations",  # API keys and idempotency records: a company's key means nothing elsewhere
+    "dangan.archives",  # the customer files themselves: company data, never shared
+    # Scanned documents, their versions, download records, checklists and paper locations are
+    # company data hanging off customer files (foreign keys into archives): tenant schema only.
+    # The object-storage plumbing in documents/storage.py has no tables and serves both sides.
+    "dangan.documents",
+    # Audit chain, query log, retention and disposition of the company's files: they record and
+    # govern that company's data, and an auditor of one company must never see another's.
+    "dangan.governance",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+# django-pgtrigger with one schema per company: triggers are installed by migrations, so they
+# are created in the template schema like any table and replayed into every new company by
+# provisioning (never by a post-migrate "install everything" pass in whatever schema is current).
+PGTRIGGER_INSTALL_ON_MIGRATE = False
+PGTRIGGER_MIGRATIONS = True
+# pgtrigger's helper `_pgtrigger_should_ignore` lives once in public; so do our trigger
+# functions (governance/triggers.py says why).
+PGTRIGGER_SCHEMA = "public"

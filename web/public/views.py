@@ -1,5 +1,4 @@
 """Public site: landing page and signup. Views only call the signup service."""
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 

@@ -1,0 +1,126 @@
+"""Traceability (可追溯性, R2): from a product, item number or batch to every customer who
+received it and how to reach them — on screen (cursor pages) and as an Excel file. Both read
+through archives.selectors.traceability, so both see only the caller's visible customers."""
+from __future__ import annotations
+
+import re
+import tempfile
+
+import structlog
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.views import APIView
+
+from dangan.archives import selectors
+from dangan.platform.errors import ApplicationError, ErrorCode
+
+from .customers import page_of
+from .serializers import READ, TraceabilityRowOutput, error_responses
+
+logger = structlog.get_logger(__name__)
+
+FILTER_REQUIRED = ErrorCode(
+    "traceability_filter_required", "请至少填写产品名称、货号或批号中的一项。",
+    "Give at least one of product, item_number or batch.")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows are fetched (with their customers' contacts) in chunks of this size: memory stays flat
+# however many deliveries a recalled batch had.
+EXPORT_CHUNK = 1000
+EXPORT_HEADERS = ["销售日期", "品名", "货号", "产品批号", "规格", "包装", "数量", "箱数", "有效期至", "凭证号",
+                  "档案编号", "客户名称", "联系人", "电话", "电子邮箱", "职务"]
+
+
+class TraceabilityFilter(serializers.Serializer):
+    product = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                    help_text="part of the product name (品名)")
+    item_number = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="货号, exact")
+    batch = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="产品批号, exact")
+
+
+def parse_filters(request) -> dict:
+    data = TraceabilityFilter(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    filters = {key: value.strip() for key, value in data.validated_data.items() if value.strip()}
+    if not filters:
+        # An unfiltered trace would be the whole ledger: refuse rather than page through it.
+        raise ApplicationError(FILTER_REQUIRED)
+    return filters
+
+
+class TraceabilityPagination(CursorPagination):
+    ordering = ("-sale_date", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class TraceabilityApi(APIView):
+    @extend_schema(parameters=[TraceabilityFilter, OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+                   responses={200: page_of(TraceabilityRowOutput, "TraceabilityPage"), **error_responses(*READ)},
+                   operation_id="traceability", description="At least one filter is required "
+                   "(400 traceability_filter_required otherwise). Newest deliveries first.")
+    def get(self, request):
+        entries = selectors.traceability(user=request.user, **parse_filters(request))
+        paginator = TraceabilityPagination()
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(TraceabilityRowOutput(page, many=True).data)
+
+
+def _contact_cells(contacts) -> list[str]:
+    # One row per delivery (a recall counts deliveries); several contacts share its cells,
+    # one per line, so nobody has to merge rows back together in Excel.
+    return ["\n".join(getattr(c, attr) for c in contacts) for attr in ("name", "phone", "email", "position")]
+
+
+def _cell(sheet, value):
+    """Typed input stays typed; text is kept as text: control characters XML cannot carry are
+    dropped, and a leading "=" stays literal (never a formula a product name could smuggle in)."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
+class TraceabilityExportApi(APIView):
+    def perform_content_negotiation(self, request, force=False):
+        # The file is not a DRF rendering: a client asking for the spreadsheet type (or
+        # anything else) gets it, and errors still answer in the one JSON shape.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(parameters=[TraceabilityFilter],
+                   responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY,
+                                                           description="the deliveries, newest first"),
+                              **error_responses(400)},
+                   operation_id="traceability_export")
+    def get(self, request):
+        filters = parse_filters(request)
+        entries = selectors.traceability(user=request.user, **filters)
+        # write_only streams rows into the zip as they come; the finished file is spooled to
+        # disk (past 8 MB) and sent from there, never held whole in memory.
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("追溯")
+        sheet.append(EXPORT_HEADERS)
+        rows = 0
+        for entry in entries.iterator(chunk_size=EXPORT_CHUNK):
+            customer = entry.customer
+            values = [entry.sale_date, entry.product_name, entry.item_number, entry.product_batch,
+                      entry.specification, entry.packaging, entry.quantity, entry.cartons, entry.expiry_date,
+                      entry.voucher_number, customer.archive_number, customer.name,
+                      *_contact_cells(customer.contacts.all())]
+            sheet.append([_cell(sheet, value) for value in values])
+            rows += 1
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        workbook.save(spool)
+        spool.seek(0)
+        logger.info("traceability_exported", rows=rows, filters=filters, user=request.user.pk)
+        label = re.sub(r"[^\w.-]+", "_", "-".join(filters.values()))[:60]
+        name = f"追溯-{label}-{timezone.localdate():%Y%m%d}.xlsx"
+        return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)

@@ -1,0 +1,87 @@
+"""Sales ledger (销售台帐) with the shipment handover form (发货交接单) fields, and sales
+vouchers (销售凭证) with their three copies. The ledger exists for traceability: from a
+product, item number or batch to every customer who received it."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesLedgerEntry(models.Model):
+    class SalesType(models.TextChoices):
+        DOMESTIC = "domestic", _("内销")
+        EXPORT = "export", _("外销")
+
+    customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="ledger_entries")
+    sale_date = models.DateField(_("销售日期"))
+    buyer_name = models.CharField(_("购货者"), max_length=200, blank=True)
+    buyer_contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    voucher_number = models.CharField(_("凭证号"), max_length=60, blank=True)
+    # shipment handover form (发货交接单)
+    page = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    manufacturer = models.CharField(_("生产厂家"), max_length=200, blank=True)
+    shipping_batch = models.PositiveIntegerField(_("发货批次"), null=True, blank=True)
+    sales_department = models.CharField(_("销售部门"), max_length=60, blank=True)
+    salesperson = models.CharField(_("业务员"), max_length=60, blank=True)
+    sales_type = models.CharField(_("销售类型"), max_length=20, choices=SalesType.choices, default=SalesType.DOMESTIC)
+    item_number = models.CharField(_("货号"), max_length=60, blank=True)
+    product_name = models.CharField(_("品名"), max_length=200)
+    packaging = models.CharField(_("包装"), max_length=60, blank=True)
+    specification = models.CharField(_("规格"), max_length=100, blank=True)
+    quantity = models.DecimalField(_("数量"), max_digits=14, decimal_places=3, default=0)
+    cartons = models.PositiveIntegerField(_("箱数"), null=True, blank=True)
+    product_batch = models.CharField(_("产品批号"), max_length=60, blank=True)
+    shelf_life_months = models.PositiveIntegerField(_("保质期（月）"), null=True, blank=True)
+    expiry_date = models.DateField(_("有效期至"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-sale_date", "-id"]
+        verbose_name = _("销售台帐")
+        indexes = [
+            models.Index(fields=["customer", "-sale_date", "-id"], name="archives_ledger_cust_idx"),
+            models.Index(fields=["product_batch"], name="archives_ledger_batch_idx"),
+            models.Index(fields=["item_number"], name="archives_ledger_item_idx"),
+            models.Index(fields=["product_name"], name="archives_ledger_product_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_date} {self.product_name}"
+
+
+class SalesVoucher(models.Model):
+    customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="vouchers")
+    ledger_entry = models.ForeignKey(SalesLedgerEntry, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="vouchers")
+    number = models.CharField(_("凭证号"), max_length=60)
+    issued_on = models.DateField(_("开具日期"))
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2, null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("销售凭证")
+        constraints = [models.UniqueConstraint(fields=["number"], name="archives_voucher_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class VoucherCopy(models.Model):
+    """One of the three copies every sales voucher must have."""
+
+    class Kind(models.TextChoices):
+        STUB = "stub", _("存根联")
+        INVOICE = "invoice", _("发票联")
+        GOODS = "goods", _("随货同行联")
+
+    voucher = models.ForeignKey(SalesVoucher, on_delete=models.CASCADE, related_name="copies")
+    kind = models.CharField(_("联次"), max_length=20, choices=Kind.choices)
+    received = models.BooleanField(_("已收回/存档"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["voucher", "kind"]
+        constraints = [models.UniqueConstraint(fields=["voucher", "kind"], name="archives_voucher_copy_unique")]

@@ -1,0 +1,298 @@
+"""Reads on customer archives, with visibility scoping applied (R6 baseline: salespeople see
+their own customers, supervisors their departments', management, office, custodians and
+auditors the whole company)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from dangan.accounts import roles
+
+from .models import (
+    ArchiveVolume, ChangeRequest, Contact, Customer, CustomerState, Department, SalesLedgerEntry, VoucherCopy,
+)
+from .search import tsquery_for
+
+COMPANY_WIDE_ROLES = (roles.GENERAL_MANAGER, roles.DEPUTY_MANAGER, roles.OFFICE, roles.CUSTODIAN, roles.AUDITOR)
+# What a list row and a file show. Three references are joined, the rest fetched afterwards
+# with one query per table: each further join multiplies PostgreSQL's planning time
+# (CustomerQuerySet.fetch_related has the figures).
+LIST_JOINED = ("category", "owner", "department")
+LIST_FETCHED = ("grade", "region", "industry")
+LIST_RELATED = (*LIST_JOINED, *LIST_FETCHED)
+DETAIL_JOINED = ("category", "owner", "created_by")
+DETAIL_FETCHED = ("grade", "region", "industry", "department", "customer_type", "cooperation_project", "custodian",
+                  "approved_by", "filed_by", "volume")
+
+
+def visible_department_ids(user) -> list[int]:
+    """Departments a supervisor answers for: those they manage or belong to, and their sub-departments."""
+    ids = set(Department.objects.filter(Q(manager=user) | Q(members=user)).values_list("pk", flat=True))
+    frontier = set(ids)
+    while frontier:
+        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+        ids |= frontier
+    return sorted(ids)
+
+
+def sees_every_customer(user) -> bool:
+    return roles.is_tenant_admin(user) or roles.has_role(user, *COMPANY_WIDE_ROLES)
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if sees_every_customer(user):
+        return customers
+    if roles.has_role(user, roles.SUPERVISOR, roles.DEPARTMENT_MANAGER):
+        departments = visible_department_ids(user)
+        team = Department.members.through.objects.filter(department_id__in=departments).values("user_id")
+        return customers.filter(Q(owner=user) | Q(department_id__in=departments) | Q(owner_id__in=team))
+    return customers.filter(owner=user)
+
+
+def apply_search(customers: QuerySet[Customer], q: str | None) -> QuerySet[Customer]:
+    query = tsquery_for(q or "")
+    if not query:
+        return customers
+    # The tokens were stored literally (array_to_tsvector), so the query is cast, not parsed.
+    return customers.filter(ExpressionWrapper(RawSQL("archives_customer.search_vector @@ %s::tsquery", [query]),
+                                              output_field=BooleanField()))
+
+
+def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
+    """Filters: category, state, owner, department, grade, region, industry, customer_type,
+    cooperation_project (ids), is_key_customer, overdue, q (search), custom.<key>=value."""
+    filters = filters or {}
+    # search_vector (~1 KB a file) is never shown: not read, a page moves a tenth of the bytes.
+    customers = customers_visible_to(user).select_related(*LIST_JOINED).fetch_related(*LIST_FETCHED) \
+        .defer("search_vector")
+    for field in ("category", "owner", "department", "grade", "region", "industry", "customer_type",
+                  "cooperation_project", "volume"):
+        value = filters.get(field)
+        if value not in (None, ""):
+            customers = customers.filter(**{f"{field}_id": value})
+    if filters.get("state"):
+        customers = customers.filter(state=filters["state"])
+    if filters.get("kind"):
+        customers = customers.filter(kind=filters["kind"])
+    if filters.get("is_key_customer") not in (None, ""):
+        customers = customers.filter(is_key_customer=filters["is_key_customer"])
+    if filters.get("overdue") not in (None, ""):
+        customers = customers.filter(review_overdue=filters["overdue"])
+    for key, value in filters.items():
+        if key.startswith("custom.") and value not in (None, ""):
+            customers = customers.filter(**{f"custom_fields__{key[7:]}": value})
+    return apply_search(customers, filters.get("q"))
+
+
+def customer_detail(*, user, pk: int) -> Customer | None:
+    return (
+        customers_visible_to(user)
+        .select_related(*DETAIL_JOINED)
+        .fetch_related(*DETAIL_FETCHED)
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "sort", "pk")),
+            Prefetch("change_requests", queryset=ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING)),
+            "category__fields",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def customer_history(*, customer: Customer):
+    return customer.history.select_related("actor").order_by("-at", "-id")
+
+
+def traceability(*, user, product: str | None = None, item_number: str | None = None,
+                 batch: str | None = None) -> QuerySet[SalesLedgerEntry]:
+    """Every delivery of a product, item number or batch, with the customer and its contacts:
+    the reason the sales ledger exists (可追溯性)."""
+    entries = SalesLedgerEntry.objects.all()
+    if not sees_every_customer(user):  # `IN (every customer)` would only cost the planner a semi-join
+        entries = entries.filter(customer__in=customers_visible_to(user))
+    if batch:
+        entries = entries.filter(product_batch=batch.strip())
+    if item_number:
+        entries = entries.filter(item_number=item_number.strip())
+    if product:
+        entries = entries.filter(product_name__icontains=product.strip())
+    return (entries.select_related("customer", "customer__owner").defer("customer__search_vector")
+            .prefetch_related(Prefetch("customer__contacts", queryset=Contact.objects.order_by("-is_primary", "sort")))
+            .order_by("-sale_date", "-id"))
+
+
+def overdue_drafts(*, user, today: dt.date | None = None) -> QuerySet[Customer]:
+    today = today or timezone.localdate()
+    return customers_visible_to(user).filter(
+        state__in=[CustomerState.DRAFT, CustomerState.RETURNED], creation_due_on__lt=today)
+
+
+def review_overdue(*, user) -> QuerySet[Customer]:
+    return customers_visible_to(user).filter(state=CustomerState.FILED, review_overdue=True)
+
+
+def vouchers_missing_copies(*, user) -> QuerySet[VoucherCopy]:
+    return VoucherCopy.objects.filter(received=False, voucher__customer__in=customers_visible_to(user)) \
+        .select_related("voucher", "voucher__customer")
+
+
+def archive_register() -> QuerySet[ArchiveVolume]:
+    return ArchiveVolume.objects.select_related("category", "custodian").annotate(file_count=Count("customers"))
+
+
+def pending_change_requests(*, user) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING,
+                                        customer__in=customers_visible_to(user)).select_related("customer", "requested_by")
+
+
+# --- the web UI: dashboard, inbox, actions (appended for web/) ------------------------------------
+
+def _supervised_owner_ids(user):
+    """People `user` reviews for, as the services' `supervises` rule defines them: members of the
+    departments they manage, and — for supervisors and department managers — of the departments
+    they belong to (never themselves)."""
+    departments = Department.objects.filter(manager=user)
+    if roles.has_role(user, roles.SUPERVISOR, roles.DEPARTMENT_MANAGER):
+        departments = Department.objects.filter(Q(manager=user) | Q(members=user))
+    return (Department.members.through.objects.filter(department_id__in=departments.values("pk"))
+            .exclude(user_id=user.pk).values("user_id"))
+
+
+def customers_awaiting_review(*, user) -> QuerySet[Customer]:
+    """Submitted files `user` may approve or return: their team's, never their own."""
+    customers = customers_visible_to(user).filter(state=CustomerState.SUBMITTED) \
+        .exclude(owner=user).exclude(created_by=user)
+    if not roles.is_tenant_admin(user):
+        customers = customers.filter(owner_id__in=_supervised_owner_ids(user))
+    return customers.select_related(*LIST_JOINED).defer("search_vector").order_by("submitted_at", "id")
+
+
+def customers_awaiting_filing(*, user) -> QuerySet[Customer]:
+    """Approved files waiting for a custodian (档案管理员) to file them."""
+    if not roles.has_role(user, roles.CUSTODIAN):
+        return Customer.objects.none()
+    return customers_visible_to(user).filter(state=CustomerState.APPROVED) \
+        .select_related(*LIST_JOINED).defer("search_vector").order_by("approved_at", "id")
+
+
+def change_requests_decidable_by(*, user) -> QuerySet[ChangeRequest]:
+    """Pending change requests `user` may approve or reject: never their own request or file."""
+    requests = pending_change_requests(user=user).exclude(requested_by=user).exclude(customer__owner=user)
+    if not roles.is_tenant_admin(user):
+        requests = requests.filter(customer__owner_id__in=_supervised_owner_ids(user))
+    return requests.order_by("requested_at", "id")
+
+
+def my_drafts(*, user) -> QuerySet[Customer]:
+    """Files `user` owns that still wait for their submission (drafts and returned files)."""
+    return Customer.objects.filter(owner=user, state__in=[CustomerState.DRAFT, CustomerState.RETURNED]) \
+        .select_related("category").defer("search_vector").order_by("creation_due_on", "id")
+
+
+def unread_notifications(*, user):
+    from .models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("customer")
+
+
+def customer_actions(*, user, customer: Customer) -> set[str]:
+    """The life-cycle actions the services would let `user` take on `customer` now, so that a
+    page offers only those buttons. The services still decide: this only mirrors their rules."""
+    from .services._common import supervises
+
+    admin = roles.is_tenant_admin(user)
+    custodian = roles.has_role(user, roles.CUSTODIAN)
+    reviewer = user.pk not in (customer.owner_id, customer.created_by_id) and (admin or supervises(user, customer.owner))
+    actions = set()
+    if customer.can_submit() and user.pk == customer.owner_id:
+        actions.add("submit")
+    if customer.can_review() and reviewer:
+        actions |= {"approve", "return"}
+    if customer.can_file() and custodian:
+        actions |= {"file", "return"}
+    if customer.state == CustomerState.FILED:
+        if user.pk == customer.owner_id or custodian or admin:
+            actions.add("review")
+        if custodian or admin:
+            actions.add("archive")
+    if customer.state == CustomerState.ARCHIVED and (custodian or admin):
+        actions.add("reactivate")
+    if user.pk == customer.owner_id or admin or custodian or supervises(user, customer.owner):
+        actions.add("edit")
+    return actions
+
+
+def customer_counts(*, user, by: str) -> list[tuple[str | None, int]]:
+    """How many files `user` can see, per grade, region, industry, category or department
+    (label None: not classified), largest first."""
+    if by not in ("grade", "region", "industry", "category", "department", "customer_type"):
+        raise ValueError(by)
+    rows = (customers_visible_to(user).order_by().values(f"{by}__name").annotate(n=Count("id"))
+            .order_by("-n", f"{by}__name"))
+    return [(row[f"{by}__name"], row["n"]) for row in rows]
+
+
+def new_files_per_month(*, user, months: int = 12, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Files created per calendar month (company time zone), the last `months` months, zeros kept."""
+    from django.db.models.functions import TruncMonth
+
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    rows = (customers_visible_to(user).filter(created_at__gte=start).order_by()
+            .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+            .values("month").annotate(n=Count("id")))
+    counts = {row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"] for row in rows}
+    result, month = [], first
+    for _ in range(months):
+        result.append((month, counts.get(month, 0)))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def complaint_counts(*, user) -> dict[str, int]:
+    """Complaints on the files `user` can see: still open (received, handling, resolved but not
+    closed) and closed."""
+    from .models import Complaint
+
+    complaints = Complaint.objects.all()
+    if not sees_every_customer(user):
+        complaints = complaints.filter(customer__in=customers_visible_to(user))
+    closed = Q(state=Complaint.State.CLOSED)
+    return complaints.aggregate(open=Count("id", filter=~closed), closed=Count("id", filter=closed))
+
+
+def customer_records(*, customer: Customer, kind: str) -> QuerySet:
+    """What hangs off a file, newest first, for its page: ledger, vouchers (with their three
+    copies), communications, complaints, service records, surveys, history, change requests."""
+    from .models import CommunicationRecord, Complaint, SalesVoucher, SatisfactionSurvey, ServiceRecord
+
+    if kind == "ledger":
+        return customer.ledger_entries.order_by("-sale_date", "-id")
+    if kind == "vouchers":
+        return SalesVoucher.objects.filter(customer=customer).prefetch_related("copies").order_by("-issued_on", "-id")
+    if kind == "communications":
+        return CommunicationRecord.objects.filter(customer=customer).select_related("recorded_by")
+    if kind == "complaints":
+        return Complaint.objects.filter(customer=customer).select_related("handler", "recorded_by")
+    if kind == "services":
+        return ServiceRecord.objects.filter(customer=customer).select_related("recorded_by")
+    if kind == "surveys":
+        return SatisfactionSurvey.objects.filter(customer=customer).select_related("recorded_by")
+    if kind == "history":
+        return customer_history(customer=customer)
+    if kind == "change_requests":
+        return customer.change_requests.select_related("requested_by", "decided_by").order_by("-requested_at", "-id")
+    raise ValueError(kind)
+
+
+def saved_filters_of(*, user):
+    from .models import SavedFilter
+
+    return SavedFilter.objects.filter(owner=user)

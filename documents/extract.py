@@ -1,0 +1,190 @@
+"""What the pipeline learns from a file on the worker's disk: page count, text (PDF text layer,
+OFD text, or OCR), and a thumbnail. Pure functions of a local path and the sniffed type."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from . import ocr
+
+THUMBNAIL_SIZE = (320, 320)
+OCR_DPI = 300  # Tesseract's accuracy on Chinese drops sharply below ~250 dpi
+# A page whose text layer has fewer characters than this is a scan (or a stamp): OCR it.
+MIN_TEXT_CHARS_PER_PAGE = 8
+MAX_OCR_PAGES = 200  # a 1,000-page scan is OCRed up to here; the rest stays unsearchable
+RENDER_TIMEOUT = 120
+
+
+@dataclass
+class Extracted:
+    page_count: int | None
+    text: str
+    needs_ocr: bool
+
+
+class ExtractFailed(Exception):
+    pass
+
+
+def analyse(path: Path, mime: str) -> Extracted:
+    if mime == "application/pdf":
+        return _analyse_pdf(path)
+    if mime == "application/ofd":
+        return _analyse_ofd(path)
+    if mime in ("image/jpeg", "image/png", "image/tiff"):
+        try:
+            with Image.open(path) as image:
+                frames = getattr(image, "n_frames", 1) if mime == "image/tiff" else 1
+        except (OSError, Image.DecompressionBombError) as exc:
+            raise ExtractFailed(f"image unreadable: {exc}") from exc
+        return Extracted(page_count=frames, text="", needs_ocr=True)
+    return Extracted(page_count=None, text="", needs_ocr=False)
+
+
+def _analyse_pdf(path: Path) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            reader.decrypt("")  # many scanners "encrypt" with an empty user password
+        texts = []
+        for page in reader.pages:
+            try:
+                texts.append(page.extract_text() or "")
+            except Exception:  # noqa: BLE001 — one broken page must not lose the others
+                texts.append("")
+    except (PyPdfError, OSError, ValueError, KeyError) as exc:
+        raise ExtractFailed(f"PDF unreadable: {exc}") from exc
+    count = len(texts)
+    chars = sum(len(re.sub(r"\s+", "", text)) for text in texts)
+    text = "\n".join(texts).strip()
+    return Extracted(page_count=count, text=text, needs_ocr=count > 0 and chars < MIN_TEXT_CHARS_PER_PAGE * count)
+
+
+_OFD_PAGE = re.compile(r"(^|/)Pages/Page_\d+/Content\.xml$", re.IGNORECASE)
+_OFD_TEXT = re.compile(r"<(?:ofd:)?TextCode\b[^>]*>(.*?)</(?:ofd:)?TextCode>", re.DOTALL)
+
+
+def _analyse_ofd(path: Path) -> Extracted:
+    import html
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pages = sorted(name for name in archive.namelist() if _OFD_PAGE.search(name))
+            texts = []
+            for name in pages:
+                info = archive.getinfo(name)
+                if info.file_size > 20 * 1024 * 1024:  # a page description this large is a bomb
+                    continue
+                content = archive.read(name).decode("utf-8", "replace")
+                texts.append("".join(html.unescape(match) for match in _OFD_TEXT.findall(content)))
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise ExtractFailed(f"OFD unreadable: {exc}") from exc
+    return Extracted(page_count=len(pages) or None, text="\n".join(texts).strip(), needs_ocr=False)
+
+
+# --- OCR -------------------------------------------------------------------------------------------
+
+def ocr_text(path: Path, mime: str) -> str:
+    """OCR every page (up to MAX_OCR_PAGES). Raises ocr.OcrFailed / ExtractFailed."""
+    if mime in ("image/jpeg", "image/png"):
+        return ocr.ocr_image(path)
+    with tempfile.TemporaryDirectory(prefix="dangan-ocr-") as folder:
+        pages = _page_images(path, mime, Path(folder))
+        return "\n".join(ocr.ocr_image(page) for page in pages).strip()
+
+
+def _page_images(path: Path, mime: str, folder: Path) -> list[Path]:
+    if mime == "image/tiff":
+        out = []
+        with Image.open(path) as image:
+            for index in range(min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)):
+                image.seek(index)
+                target = folder / f"page-{index:04d}.png"
+                image.convert("L").save(target)
+                out.append(target)
+        return out
+    if mime == "application/pdf":
+        if shutil.which("pdftoppm"):
+            try:
+                subprocess.run(["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", "-l", str(MAX_OCR_PAGES),
+                                str(path), str(folder / "page")], check=True, capture_output=True,
+                               timeout=RENDER_TIMEOUT * 10)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ExtractFailed(f"pdftoppm failed: {exc}") from exc
+            return sorted(folder.glob("page*.png"))
+        return _pdf_embedded_images(path, folder)
+    return []
+
+
+def _pdf_embedded_images(path: Path, folder: Path) -> list[Path]:
+    """Without pdftoppm: a scanned PDF is one image per page; OCR those images."""
+    from pypdf import PdfReader
+
+    out = []
+    reader = PdfReader(str(path))
+    for index, page in enumerate(reader.pages[:MAX_OCR_PAGES]):
+        try:
+            images = list(page.images)
+        except Exception:  # noqa: BLE001 — an undecodable image filter: skip the page
+            continue
+        for number, embedded in enumerate(images[:4]):
+            target = folder / f"page-{index:04d}-{number}.png"
+            embedded.image.convert("L").save(target)
+            out.append(target)
+    return out
+
+
+# --- thumbnails ------------------------------------------------------------------------------------
+
+def thumbnail(path: Path, mime: str) -> bytes:
+    """A PNG preview of the first page: Pillow for images, pdftoppm for PDFs where installed,
+    a labelled placeholder otherwise."""
+    if mime in ("image/jpeg", "image/png", "image/tiff"):
+        with Image.open(path) as image:
+            image.seek(0)
+            return _png(ImageOps.exif_transpose(image))
+    if mime == "application/pdf" and shutil.which("pdftoppm"):
+        try:
+            result = subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-scale-to", str(max(THUMBNAIL_SIZE)),
+                                     "-png", "-singlefile", str(path), "-"], capture_output=True, check=True,
+                                    timeout=RENDER_TIMEOUT)
+            with Image.open(io.BytesIO(result.stdout)) as image:
+                return _png(image)
+        except (OSError, subprocess.SubprocessError):
+            pass  # a PDF pdftoppm cannot render still gets the placeholder
+    return placeholder({"application/pdf": "PDF", "application/ofd": "OFD"}.get(mime, "FILE"))
+
+
+def _png(image: Image.Image) -> bytes:
+    image = image.convert("RGB")
+    image.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def placeholder(label: str) -> bytes:
+    width, height = 226, 320  # A4 proportions
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, width - 1, height - 1], outline=(160, 160, 160), width=2)
+    try:
+        font = ImageFont.load_default(size=40)
+    except TypeError:  # Pillow < 10.1 has no sized default font
+        font = ImageFont.load_default()
+    box = draw.textbbox((0, 0), label, font=font)
+    draw.text(((width - (box[2] - box[0])) / 2, (height - (box[3] - box[1])) / 2), label, fill=(90, 90, 90), font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

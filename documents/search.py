@@ -1,0 +1,88 @@
+"""Full-text search over document text: Chinese cut by jieba (rjieba, the jieba-rs binding) in
+search mode, plus every CJK character, stored literally in a `tsvector` (array_to_tsvector, no
+parser) with a GIN index.
+
+Search mode emits the words of a long word as well (中华人民共和国 → 中华, 华人, 人民, 共和,
+共和国, 中华人民共和国), so a query that is a word, or a run of words, finds the documents whose
+text holds it. A query is cut by jieba's precise mode and its words are ANDed; a word longer than two
+characters also matches as all of its own search-mode pieces; characters jieba leaves single
+are matched as characters (indexed for that reason); ASCII words (numbers, codes) match by
+prefix.
+"""
+from __future__ import annotations
+
+import re
+
+import rjieba
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z][0-9a-z._@\-]*")
+MAX_TOKEN = 60
+# A tsvector holds at most 1 MB; the first ~200,000 characters of a document's text are plenty
+# to find it (a 300-page contract), and they keep indexing time bounded.
+MAX_TEXT = 200_000
+
+
+def _words(text: str) -> list[str]:
+    return rjieba.cut_for_search(text)
+
+
+def tokens_for(*texts: str) -> list[str]:
+    """Distinct index tokens of `texts`: jieba search-mode words, single CJK characters, and
+    lower-cased ASCII words (numbers, codes)."""
+    tokens: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        text = text[:MAX_TEXT].lower()
+        for word in _words(text):
+            word = word.strip()
+            if not word:
+                continue
+            if CJK.match(word):
+                tokens.add(word[:MAX_TOKEN])
+            else:
+                for match in TOKEN.findall(word):
+                    tokens.add(match[:MAX_TOKEN])
+                    # "no.2026-001" is also found by "2026" and "001"
+                    tokens.update(part[:MAX_TOKEN] for part in re.split(r"[._@\-]", match) if part)
+        tokens.update(CJK.findall(text))
+    return sorted(tokens)
+
+
+def _quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def query_terms(q: str) -> list[str]:
+    """The tokens a query must all match (in order of appearance, duplicates dropped)."""
+    terms: list[str] = []
+    for word in rjieba.cut((q or "").strip().lower()):
+        word = word.strip()
+        if not word:
+            continue
+        if CJK.match(word):
+            terms.append(word[:MAX_TOKEN])
+        else:
+            terms.extend(match[:MAX_TOKEN] for match in TOKEN.findall(word))
+    return list(dict.fromkeys(terms))
+
+
+def _term(term: str) -> str:
+    if not CJK.match(term):
+        return _quote(term) + ":*"
+    if len(term) <= 2:
+        return _quote(term)
+    # A long query word may not be a word of the document's segmentation ("档案管理" inside
+    # "客户档案管理制度" is cut 客户/档案/管理制度): its own search-mode pieces, all present,
+    # match too.
+    pieces = [piece for piece in dict.fromkeys(_words(term)) if piece != term and len(piece) >= 2]
+    if not pieces:
+        return _quote(term)
+    return "(" + _quote(term) + " | (" + " & ".join(_quote(piece) for piece in pieces) + "))"
+
+
+def tsquery_for(q: str) -> str | None:
+    """A tsquery (cast, not parsed) ANDing the query's terms; None for an empty query."""
+    parts = [_term(term) for term in query_terms(q)]
+    return " & ".join(parts) or None

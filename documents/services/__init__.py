@@ -1,0 +1,1 @@
+"""Every write of the documents app (one module per concern)."""

@@ -1,0 +1,148 @@
+"""Documents and their types: the metadata side (no bytes move here)."""
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+
+from dangan.archives.models import Customer, SalesLedgerEntry, VoucherCopy
+from dangan.platform.errors import ApplicationError
+
+from .. import errors
+from ..models import ChecklistItem, Document, DocumentType, OriginalOrCopy, PhysicalLocation
+from ..search import tokens_for
+from ._common import clean, require_configurer, require_writer
+
+_UNSET = object()
+
+
+# --- document types ------------------------------------------------------------------------------
+
+def document_type_for(value, *, field: str = "document_type") -> DocumentType:
+    """A type by instance, id or code (active ones only)."""
+    if isinstance(value, DocumentType):
+        return value
+    text = str(value or "").strip()
+    types = DocumentType.objects.filter(is_active=True)
+    found = (types.filter(pk=int(text)).first() if text.isascii() and text.isdigit() else None) \
+        or types.filter(code=text).first()
+    if found is None:
+        raise ApplicationError(errors.DOCUMENT_TYPE_UNKNOWN, field=field, value=text)
+    return found
+
+
+@transaction.atomic
+def document_type_create(*, actor, code: str, name: str, description: str = "",
+                         default_original_or_copy: str = OriginalOrCopy.COPY, sort: int = 0) -> DocumentType:
+    require_configurer(actor)
+    if DocumentType.objects.filter(code=code).exists():
+        raise ApplicationError(errors.DOCUMENT_TYPE_TAKEN, field="code", code=code)
+    doc_type = DocumentType(code=code, name=name, description=description,
+                            default_original_or_copy=default_original_or_copy, sort=sort)
+    clean(doc_type)
+    try:
+        with transaction.atomic():
+            doc_type.save()
+    except IntegrityError:
+        raise ApplicationError(errors.DOCUMENT_TYPE_TAKEN, field="code", code=code) from None
+    return doc_type
+
+
+@transaction.atomic
+def document_type_update(*, actor, document_type: DocumentType, **changes) -> DocumentType:
+    """Codes are immutable (checklists and integrations name types by code); the rest may change,
+    and deactivating keeps existing documents of the type."""
+    require_configurer(actor)
+    for name in ("name", "description", "default_original_or_copy", "sort", "is_active"):
+        if name in changes:
+            setattr(document_type, name, changes[name])
+    clean(document_type)
+    document_type.save()
+    return document_type
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+def _check_links(customer: Customer, *, ledger_entry=None, voucher_copy=None, checklist_item=None) -> None:
+    if ledger_entry is not None and ledger_entry.customer_id != customer.pk:
+        raise ApplicationError(errors.LINK_INVALID, field="ledger_entry", what="销售台帐", what_en="ledger entry")
+    if voucher_copy is not None and voucher_copy.voucher.customer_id != customer.pk:
+        raise ApplicationError(errors.LINK_INVALID, field="voucher_copy", what="凭证联次", what_en="voucher copy")
+    if checklist_item is not None and checklist_item.checklist.category_id != customer.category_id:
+        raise ApplicationError(errors.LINK_INVALID, field="checklist_item", what="清单项",
+                               what_en="checklist item (of another category)")
+
+
+def resolve_links(*, ledger_entry=None, voucher_copy=None, checklist_item=None, physical_location=None) -> dict:
+    """Ids from the API to rows (or None); unknown ids are refused like foreign ones."""
+    def get(model, pk, field, **related):
+        if pk in (None, ""):
+            return None
+        if isinstance(pk, model):
+            return pk
+        found = model.objects.select_related(*related.get("related", ())).filter(pk=pk).first()
+        if found is None:
+            raise ApplicationError(errors.LINK_INVALID, field=field, what=field, what_en=field)
+        return found
+
+    return {
+        "ledger_entry": get(SalesLedgerEntry, ledger_entry, "ledger_entry"),
+        "voucher_copy": get(VoucherCopy, voucher_copy, "voucher_copy", related=("voucher",)),
+        "checklist_item": get(ChecklistItem, checklist_item, "checklist_item", related=("checklist",)),
+        "physical_location": get(PhysicalLocation, physical_location, "physical_location"),
+    }
+
+
+def document_create(*, actor, customer: Customer, document_type, title: str = "",
+                    original_or_copy: str | None = None, copies: int = 1, ledger_entry=None, voucher_copy=None,
+                    checklist_item=None, physical_location=None) -> Document:
+    """A document of a customer file, with no file yet (uploads add versions). Runs inside the
+    caller's transaction (the upload services) or its own."""
+    with transaction.atomic():
+        require_writer(actor)
+        doc_type = document_type_for(document_type)
+        _check_links(customer, ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item)
+        document = Document(
+            customer=customer, document_type=doc_type, title=(title or "").strip() or doc_type.name,
+            original_or_copy=original_or_copy or doc_type.default_original_or_copy, copies=copies,
+            ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item,
+            physical_location=physical_location, created_by=actor)
+        clean(document, exclude=["current_version"])
+        document.save()
+        refresh_search(document)
+        if physical_location is not None:
+            from .checklists import completeness_refresh
+
+            completeness_refresh(customer)
+        return document
+
+
+@transaction.atomic
+def document_update(*, actor, document: Document, **changes) -> Document:
+    """Metadata only; the files themselves are immutable versions."""
+    require_writer(actor)
+    document = Document.objects.select_for_update(of=("self",)).select_related("customer").get(pk=document.pk)
+    if "document_type" in changes:
+        document.document_type = document_type_for(changes.pop("document_type"))
+    for name in ("title", "original_or_copy", "copies", "ledger_entry", "voucher_copy", "checklist_item",
+                 "physical_location"):
+        if name in changes:
+            setattr(document, name, changes[name])
+    document.title = (document.title or "").strip() or document.document_type.name
+    _check_links(document.customer, ledger_entry=document.ledger_entry, voucher_copy=document.voucher_copy,
+                 checklist_item=document.checklist_item)
+    clean(document, exclude=["current_version"])
+    document.save()
+    refresh_search(document)
+    from .checklists import completeness_refresh
+
+    completeness_refresh(document.customer)
+    return document
+
+
+def refresh_search(document: Document, text: str | None = None) -> None:
+    """The document's search vector from its title, type and current text."""
+    if text is None:
+        text = document.current_version.text if document.current_version_id else ""
+    tokens = tokens_for(document.title, document.document_type.name, text)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE documents_document SET search_vector = array_to_tsvector(%s::text[]) WHERE id = %s",
+                       [tokens, document.pk])

@@ -1,0 +1,92 @@
+"""`Authorization: Api-Key <key>` (or `X-API-Key: <key>`) for machine clients.
+
+The key is looked up in the current company's schema, so a key of company A is simply unknown
+on company B's host, and on the public host (where no company's keys exist) every key is
+refused. The request then acts as the key's creator (`request.user`, the `actor` services
+expect), with the key itself in `request.auth` for scope checks and audit.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import NoReturn
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+from rest_framework import authentication
+
+from dangan.platform.errors import ApplicationError
+
+from . import errors, selectors, services
+from .permissions import check_api_key_scope
+
+SCHEME = "api-key"
+
+
+def presented_key(request) -> str | None:
+    """The key the client sent, or None when it sent none (other authenticators then try)."""
+    header = authentication.get_authorization_header(request).decode("latin-1").strip()
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == SCHEME:
+            return value.strip()
+    alternative = request.headers.get("X-API-Key")
+    if alternative is not None:
+        return alternative.strip()
+    return None
+
+
+def _parse(key: str) -> str | None:
+    """The prefix of a well-formed key `dgn_<prefix>_<secret>`, else None."""
+    brand, _, rest = key.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if brand != services.KEY_PREFIX or len(prefix) != 8 or not secret:
+        return None
+    return prefix
+
+
+def _refuse(request, error) -> NoReturn:
+    # DRF resets the request to anonymous only for its own exceptions; do the same here so
+    # nothing later in this request can see a half-authenticated user.
+    request._not_authenticated()
+    raise ApplicationError(error)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        key = presented_key(request)
+        if key is None:
+            return None
+        # ApplicationError rather than DRF's AuthenticationFailed: DRF would turn the latter
+        # into 403 unless this class (first in the list) claimed every unauthenticated request
+        # with a WWW-Authenticate header — and every endpoint's "not signed in" answer would change.
+        if connection.schema_name == get_public_schema_name():
+            _refuse(request, errors.API_KEY_INVALID)
+        prefix = _parse(key)
+        api_key = selectors.api_key_by_prefix(prefix) if prefix else None
+        # Constant-time comparison of the hashes: response timing reveals nothing about how
+        # much of a guessed key was right. Unknown prefixes compare against a dummy for the same reason.
+        expected = api_key.hashed_key if api_key is not None else "0" * 64
+        if not hmac.compare_digest(expected, services.hash_key(key)) or api_key is None:
+            _refuse(request, errors.API_KEY_INVALID)
+        # Only a holder of the real secret learns that the key was revoked or expired.
+        if api_key.revoked_at is not None:
+            _refuse(request, errors.API_KEY_REVOKED)
+        if api_key.is_expired(timezone.now()):
+            _refuse(request, errors.API_KEY_EXPIRED)
+        user = api_key.created_by
+        if not user.is_active:
+            _refuse(request, errors.API_KEY_INVALID)
+        # Enforced here as well as by ApiKeyScopePermission: a view that sets its own
+        # permission_classes must not turn a read-only key into a writing one by omission.
+        try:
+            check_api_key_scope(request.method, api_key)
+        except ApplicationError as exc:
+            _refuse(request, exc.error)
+        services.api_key_touch(api_key=api_key)
+        return user, api_key
+
+    def authenticate_header(self, request):
+        # None keeps DRF's answer to requests without credentials as it was (403
+        # not_authenticated); bad keys are answered by the ApplicationErrors above.
+        return None

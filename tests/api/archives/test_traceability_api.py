@@ -1,0 +1,121 @@
+"""Traceability: from a product, item number or batch to every customer who received it."""
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from dangan.archives.models import SalesLedgerEntry
+
+URL = "/api/v1/traceability/"
+EXPORT = "/api/v1/traceability/export.xlsx"
+
+
+def deliver(customer, *, batch="B2603", product="阿莫西林胶囊", item="AMX-24", quantity="10", cartons=1,
+            sale_date="2026-03-02"):
+    return SalesLedgerEntry.objects.create(
+        customer=customer, sale_date=sale_date, product_name=product, item_number=item, product_batch=batch,
+        quantity=Decimal(quantity), cartons=cartons, created_by=customer.owner)
+
+
+@pytest.fixture
+def recall(company, new_customer):
+    """Batch B2603 went to three customers of two departments; batch B2604 to one of them."""
+    pharmacy = new_customer(name="北京同仁堂药店")
+    hospital = new_customer(name="朝阳医院", actor=company.colleague,
+                            contacts=[{"name": "刘主任", "phone": "13700000001", "position": "药剂科主任",
+                                       "is_primary": True},
+                                      {"name": "陈药师", "phone": "13700000002", "email": "chen@cy.cn"}])
+    distant = new_customer(name="成都分销商", actor=company.outsider, department=company.sales2.pk)
+    deliver(pharmacy, quantity="120", cartons=5, sale_date="2026-03-01")
+    deliver(pharmacy, quantity="24", cartons=1, sale_date="2026-03-05")
+    deliver(hospital, quantity="48", cartons=2, sale_date="2026-03-03")
+    deliver(distant, quantity="240", cartons=10, sale_date="2026-03-04")
+    deliver(hospital, batch="B2604", quantity="12", sale_date="2026-03-06")
+    return {"pharmacy": pharmacy, "hospital": hospital, "distant": distant}
+
+
+def test_a_batch_leads_to_every_customer_who_received_it(company, api, recall):
+    response = api(company.custodian).get(f"{URL}?batch=B2603")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [(row["customer"]["name"], row["quantity"], row["cartons"], row["sale_date"]) for row in rows] == [
+        ("北京同仁堂药店", "24.000", 1, "2026-03-05"),
+        ("成都分销商", "240.000", 10, "2026-03-04"),
+        ("朝阳医院", "48.000", 2, "2026-03-03"),
+        ("北京同仁堂药店", "120.000", 5, "2026-03-01"),
+    ]
+    hospital = next(row for row in rows if row["customer"]["name"] == "朝阳医院")
+    assert hospital["customer"]["archive_number"] == recall["hospital"].archive_number
+    assert hospital["product_batch"] == "B2603" and hospital["item_number"] == "AMX-24"
+    assert hospital["product_name"] == "阿莫西林胶囊"
+    assert [(c["name"], c["phone"], c["is_primary"]) for c in hospital["contacts"]] == [
+        ("刘主任", "13700000001", True), ("陈药师", "13700000002", False)]
+    assert hospital["contacts"][1]["email"] == "chen@cy.cn" and hospital["contacts"][0]["position"] == "药剂科主任"
+
+
+def test_filters_combine_and_one_is_required(company, api, recall):
+    client = api(company.custodian)
+    names = lambda query: sorted(r["customer"]["name"] for r in client.get(URL + query).json()["results"])  # noqa: E731
+    assert names("?item_number=AMX-24&batch=B2604") == ["朝阳医院"]
+    assert names("?product=西林") == sorted(["北京同仁堂药店", "北京同仁堂药店", "朝阳医院", "成都分销商", "朝阳医院"])
+    assert names("?batch=B9999") == []
+    for query in ("", "?batch=", "?product=%20%20"):
+        refused = client.get(URL + query)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "traceability_filter_required"
+        assert client.get(EXPORT + query).json()["error"]["code"] == "traceability_filter_required"
+
+
+def test_only_visible_customers_are_traced(company, api, recall, other_company):
+    owner_rows = api(company.owner).get(f"{URL}?batch=B2603").json()["results"]
+    assert {row["customer"]["name"] for row in owner_rows} == {"北京同仁堂药店"}
+    supervisor_rows = api(company.supervisor).get(f"{URL}?batch=B2603").json()["results"]
+    assert {row["customer"]["name"] for row in supervisor_rows} == {"北京同仁堂药店", "朝阳医院"}
+    assert other_company.get(f"{URL}?batch=B2603").json()["results"] == []
+    foreign = load_workbook(io.BytesIO(b"".join(other_company.get(f"{EXPORT}?batch=B2603").streaming_content)))
+    assert list(foreign.active.iter_rows(values_only=True))[1:] == []
+
+
+def test_export_is_an_excel_file_with_chinese_headers(company, api, recall):
+    response = api(company.supervisor).get(f"{EXPORT}?batch=B2603")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("销售日期", "品名", "货号", "产品批号") and "联系人" in rows[0] and "电话" in rows[0]
+    header = rows[0]
+    body = [dict(zip(header, row)) for row in rows[1:]]
+    assert [(r["客户名称"], float(r["数量"]), r["箱数"]) for r in body] == [
+        ("北京同仁堂药店", 24.0, 1), ("朝阳医院", 48.0, 2), ("北京同仁堂药店", 120.0, 5)]
+    hospital = body[1]
+    assert hospital["联系人"] == "刘主任\n陈药师" and hospital["电话"] == "13700000001\n13700000002"
+    assert hospital["档案编号"] == recall["hospital"].archive_number
+    assert hospital["销售日期"].date().isoformat() == "2026-03-03"
+
+
+def test_export_keeps_text_as_text(company, api, new_customer):
+    customer = new_customer()
+    deliver(customer, product="=HYPERLINK(\"http://evil.example\")\x01", batch="X1")
+    sheet = load_workbook(io.BytesIO(b"".join(api(company.owner).get(f"{EXPORT}?batch=X1").streaming_content))).active
+    row = list(sheet.iter_rows(min_row=2))[0]
+    assert row[1].data_type == "s" and row[1].value == "=HYPERLINK(\"http://evil.example\")"
+
+
+def test_query_count_does_not_grow_with_the_page(company, api, new_customer):
+    customers = [new_customer(name=f"药店{index}") for index in range(6)]
+    for customer in customers:
+        deliver(customer)
+        deliver(customer, sale_date="2026-03-03")
+    client = api(company.custodian)
+
+    def queries(size: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{URL}?batch=B2603&page_size={size}")
+            assert response.status_code == 200 and len(response.json()["results"]) == size
+        return len(captured)
+
+    queries(1)  # warm-up: the first request of the day also loads the plan's API quota into the cache
+    assert queries(2) == queries(12)

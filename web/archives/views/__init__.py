@@ -1,0 +1,1 @@
+"""The customer-archive pages, one module per page family."""
