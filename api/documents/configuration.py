@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -274,7 +274,10 @@ class CustomerPaperLocationApi(IdempotentMixin, APIView):
     class PutInput(serializers.Serializer):
         location = serializers.IntegerField(min_value=1, allow_null=True, help_text="null clears it")
 
-    @extend_schema(request=PutInput, responses=writing(200, LocationOutput(allow_null=True)),
+    Output = inline_serializer("PaperLocation", {"customer": serializers.IntegerField(),
+                                                 "location": LocationOutput(allow_null=True)})
+
+    @extend_schema(request=PutInput, responses=writing(200, Output),
                    parameters=[openapi.IDEMPOTENCY_KEY], operation_id="customer_paper_location_set")
     def put(self, request, pk: int):
         customer = visible_customer(request, pk)
@@ -282,7 +285,7 @@ class CustomerPaperLocationApi(IdempotentMixin, APIView):
         data.is_valid(raise_exception=True)
         location = reference(PhysicalLocation.objects, data.validated_data["location"], field="location")
         locations.customer_location_set(actor=request.user, customer=customer, location=location)
-        return Response(LocationOutput(location).data if location else None)
+        return Response({"customer": customer.pk, "location": LocationOutput(location).data if location else None})
 
 
 PDF = "application/pdf"
