@@ -81,7 +81,13 @@ def test_locations_paper_location_and_labels(docs, api, new_customer):
         "unit_no": "3-1-502", "contract_no": "HT-9", "signing_date": "2026-03-08", "payment_method": "商业贷款"})
     placed = api(docs.owner).put(f"/api/v1/customers/{customer.pk}/paper-location/", {"location": bag},
                                  content_type="application/json")
-    assert placed.status_code == 200 and body(placed)["code"] == "B1"
+    assert placed.status_code == 200 and body(placed)["location"]["code"] == "B1"
+    from dangan.documents.models import CustomerPaperLocation
+
+    assert CustomerPaperLocation.objects.get(customer=customer).location_id == bag
+    cleared = api(docs.owner).put(f"/api/v1/customers/{customer.pk}/paper-location/", {"location": None},
+                                  content_type="application/json")
+    assert body(cleared) == {"customer": customer.pk, "location": None}
     pdf = api(docs.owner).get(f"/api/v1/customers/{customer.pk}/label.pdf", {"layout": "single"})
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
     sheet = api(docs.owner).get("/api/v1/labels.pdf", {"customers": f"{customer.pk},{customer.pk}"})
