@@ -808,7 +808,38 @@ def measure_trace(client: Client, size: dict, samples: dict) -> tuple[dict, dict
         "trace_batch_rows_per_page": rows}
 
 
-def measure_rps(port: int, host: str, token: str, seconds: float) -> dict:
+def _proc_stat(pid) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields from the 3rd on
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time of each process of `pids` still alive, from /proc."""
+    result = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = _proc_stat(pid)
+            result[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return result
+
+
+def server_processes(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """gunicorn's workers, and the PostgreSQL backends connected to the bench database."""
+    from django.db import connection
+
+    workers = []
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, IndexError):
+            if entry.isdigit() and int(_proc_stat(entry)[1]) == server.pid:
+                workers.append(int(entry))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return workers, [row[0] for row in cursor.fetchall()]
+
+
+def measure_rps(server: subprocess.Popen, port: int, host: str, token: str, seconds: float) -> dict:
+    """First pages from CLIENTS threads for `seconds`; and the CPU the server (gunicorn workers
+    and PostgreSQL backends) spent per request meanwhile, which a busy machine does not inflate
+    the way it inflates latencies."""
     counts, latencies, errors = [0] * CLIENTS, [], []
     stop_at = time.perf_counter() + seconds
 
@@ -823,16 +854,25 @@ def measure_rps(port: int, host: str, token: str, seconds: float) -> dict:
             latencies.append(elapsed)
         client.conn.close()
 
+    workers, backends = server_processes(server)
+    before = cpu_seconds(workers), cpu_seconds(backends)
     started = time.perf_counter()
     threads = [threading.Thread(target=work, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    elapsed = time.perf_counter() - started
+    workers, backends = server_processes(server)
+    app, db = ({pid: seconds - earlier.get(pid, 0.0) for pid, seconds in cpu_seconds(pids).items()}
+               for pids, earlier in zip((workers, backends), before))
     if errors:
         raise AssertionError(f"{len(errors)} failed requests under load: {errors[:5]}")
-    return {"list_rps": round(sum(counts) / (time.perf_counter() - started), 1),
-            "list_under_load_p95_ms": p95(latencies)}
+    requests = sum(counts) + CLIENTS  # each client's first request is inside the CPU window too
+    app_ms, db_ms = sum(app.values()) * 1000 / requests, sum(db.values()) * 1000 / requests
+    return {"list_rps": round(sum(counts) / elapsed, 1), "list_under_load_p95_ms": p95(latencies),
+            "list_app_cpu_ms_per_request": round(app_ms, 2), "list_db_cpu_ms_per_request": round(db_ms, 2),
+            "list_rps_at_full_cpu": round((os.cpu_count() or 1) * 1000 / (app_ms + db_ms), 1)}
 
 
 def count_queries(tenant, token: str, admin_id: int) -> tuple[dict, dict]:
@@ -922,7 +962,8 @@ def run(quick: bool) -> dict:
         trace, trace_params = measure_trace(client, size, samples)
         client.conn.close()
         offset.conn.close()
-        metrics.update(trace, **measure_rps(port, host, people["token"], size["rps_seconds"]), **query_metrics,
+        metrics.update(trace, **measure_rps(servers[0], port, host, people["token"], size["rps_seconds"]),
+                       **query_metrics,
                        queries_per_list_request=query_metrics["queries_per_list_request_page_size_100"])
         params.update(api_params, **trace_params, **facts(tenant))
     finally:
@@ -943,6 +984,10 @@ def run(quick: bool) -> dict:
             "with queryset[N:N+51] (ORDER BY created_at DESC, id DESC LIMIT 51 OFFSET N, no COUNT), its requests "
             f"alternating with the cursor ones; list_deep_page at N = {size['follow_pages'] * PAGE_SIZE} (the "
             f"followed cursor's depth), list_page_at_{size['deep_offset']} at N = {size['deep_offset']}"),
+        "list_rps_at_full_cpu": "cpu_count × 1000 / (list_app_cpu_ms_per_request + list_db_cpu_ms_per_request): "
+                                "the first pages a second the server would serve with every core to itself (the "
+                                "CPU of gunicorn's workers and of the PostgreSQL backends, read from /proc, while "
+                                "list_rps ran; clients and other processes excluded)",
         "search_queries": "name_search: the two-character trade name (字号) of random existing company files; "
                           "person_search: the first two characters (surname and given) of random individual "
                           "customers' names; pinyin_search: their first two initials",

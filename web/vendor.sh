@@ -13,6 +13,9 @@ cp "$here/package.json" "$here/package-lock.json" "$work/"
 mkdir -p "$out"
 cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$out/htmx.min.js"
 cp "$work/node_modules/chart.js/dist/chart.umd.min.js" "$out/chart.umd.min.js"
+# The minified file names its source map; whitenoise's manifest storage (production) refuses
+# to collect a file whose sourceMappingURL points nowhere.
+cp "$work/node_modules/chart.js/dist/chart.umd.min.js.map" "$out/chart.umd.min.js.map"
 # Their licences travel with them.
 cp "$work/node_modules/htmx.org/LICENSE" "$out/htmx.LICENSE.txt"
 cp "$work/node_modules/chart.js/LICENSE.md" "$out/chart.js.LICENSE.md"

@@ -95,9 +95,10 @@ def renderer(serializer_class):
     """The output of `serializer_class(instance).data`, without its per-request cost.
 
     A ModelSerializer inspects the model to build its fields on every instantiation, and DRF
-    walks bound fields, generators and ReturnDicts for every row: ~6 ms of a 50-row page. The
-    fields are built once here (rendering keeps no state in them) and each row is a loop over
-    precompiled steps. Same dicts, same order, same field code converting each value.
+    walks bound fields, generators and ReturnDicts for every row: 4.3 ms for a 50-row customer
+    page, 1.4 ms here (bench/archives.py). The fields are built once (rendering keeps no state
+    in them) and each row is a loop over precompiled steps: same dicts, same order, same field
+    code converting each value.
     """
     serializer = serializer_class()
     return _compile(serializer, getattr(getattr(serializer, "Meta", None), "model", None))

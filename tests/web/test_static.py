@@ -29,3 +29,16 @@ def test_templates_load_nothing_from_elsewhere():
 def test_the_site_scripts_exist():
     for path in ("dangan/app.js", "dangan/dashboard.js", "dangan/site.css", "dangan/favicon.svg"):
         assert finders.find(path), path
+
+
+def test_production_static_storage_collects_everything(tmp_path, settings):
+    """whitenoise's manifest storage follows every url() and sourceMappingURL and refuses a
+    dangling one: a vendored file whose map is missing would break `collectstatic` in production."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    assert "vendor/htmx.min.js" in manifest and "vendor/chart.umd.min.js.map" in manifest
