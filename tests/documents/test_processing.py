@@ -22,6 +22,8 @@ from .helpers import http_put, pdf_bytes, sha
 
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 TESSERACT = ocr.available()
+# Skips only where the OCR engine or a CJK font is absent (the issue asks for OCR tests "when
+# Tesseract is present"); test_without_tesseract_images_say_ocr_unavailable covers the other case.
 needs_tesseract = pytest.mark.skipif(not TESSERACT, reason="tesseract with chi_sim+eng is not installed")
 
 
