@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 RUN    := $(VPY) -m dangan.platform.devservices
 
-.PHONY: install run test test-unit bench-quick lock clean vendor browser
+.PHONY: install run test test-unit bench-quick lock clean vendor browser system-packages
 
 $(STAMP): requirements.lock pyproject.toml setup.py
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
@@ -23,18 +23,23 @@ run: install
 	$(RUN) run
 
 ## make test: the whole suite against throwaway real services, then every bench with --quick.
-test: install browser
+test: install system-packages
 	$(RUN) exec -- $(VPY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-quick
 
-## Debian's chromium for the browser tests (tests/web/browser/): installed only when it is
-## missing and we are root; without it those tests fail and say how to get it (or set
-## DANGAN_SKIP_BROWSER_TESTS=1 to skip them). CJK fonts make the screenshots legible.
-browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
-	    || echo "could not install chromium: the browser tests will say how to get it"; \
+## Debian packages the tests use: chromium (+ CJK fonts) for the browser tests
+## (tests/web/browser/), tesseract with Simplified Chinese and poppler for OCR and PDF pages
+## (tests/documents/). Installed only when something is missing and we are root; otherwise the
+## browser tests fail and say how to get chromium (DANGAN_SKIP_BROWSER_TESTS=1 skips them) and
+## the OCR tests that need tesseract say they are skipped.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+browser: system-packages
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done 2>/dev/null); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian packages for the tests: $$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "could not install $$missing: the browser tests will say how to get chromium"; \
 	fi
 
 ## Re-copy htmx and Chart.js (exact versions of web/package-lock.json, from the npm registry)

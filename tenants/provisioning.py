@@ -34,11 +34,10 @@ PLACEHOLDER = "__DANGAN_SCHEMA__"
 # Ready-made schemas are named POOL_PREFIX + the first 16 hex digits of the snapshot fingerprint
 # + a random suffix, so a pool made before a migration can never be handed out after it.
 POOL_PREFIX = "dangan_pool_"
-# Schemas kept ready (settings.DANGAN_SCHEMA_POOL_SIZE overrides). Each costs one replay
-# (~0.1 s) when made and nothing while it waits; a burst of signups beyond it replays the DDL.
-DEFAULT_POOL_SIZE = 10
 # Advisory-lock namespace (first key of the two-key form) for claiming pool schemas.
 POOL_LOCK_NAMESPACE = 0x64616E67  # "dang"
+# Advisory lock (two-key form) held by the one refill allowed to run at a time.
+POOL_REFILL_LOCK = (0x64616E68, 0)
 
 PROVISIONING_NOT_READY = errors.ErrorCode(
     "provisioning_not_ready",
@@ -154,7 +153,9 @@ def create_schema_from_template(schema_name: str) -> None:
 
 
 def pool_size() -> int:
-    return getattr(settings, "DANGAN_SCHEMA_POOL_SIZE", DEFAULT_POOL_SIZE)
+    # Each ready schema costs one replay (~0.1 s) when made and nothing while it waits; a burst
+    # of signups beyond the pool replays the DDL, as if there were no pool.
+    return settings.DANGAN_SCHEMA_POOL_SIZE
 
 
 def _pool_prefix(print_: str) -> str:
@@ -196,6 +197,22 @@ def refresh_schema_pool(size: int | None = None) -> int:
     from .models import SchemaTemplate
 
     size = pool_size() if size is None else size
+    # One refill at a time across processes: two concurrent refills would both count the same
+    # pool and overshoot. A refill that finds another running leaves the work to it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", POOL_REFILL_LOCK)
+        if not cursor.fetchone()[0]:
+            return 0
+    try:
+        return _refresh_schema_pool(size)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", POOL_REFILL_LOCK)
+
+
+def _refresh_schema_pool(size: int) -> int:
+    from .models import SchemaTemplate
+
     snapshot = SchemaTemplate.objects.filter(pk=1).first()
     current = snapshot.fingerprint if snapshot and snapshot.fingerprint == fingerprint(code_migrations()) else None
     keep = set(pool_schemas(current)) if current and size > 0 else set()

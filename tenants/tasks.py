@@ -19,6 +19,15 @@ def purge_tenant_objects(prefix: str) -> int:
     return object_store().delete_prefix(prefix)
 
 
+@platform_task(name="tenants.refill_schema_pool")
+def refill_schema_pool() -> int:
+    """Tops the pool of ready schemas back up after signups took some (queued on each signup's
+    commit, and periodically as a safety net). Returns how many schemas were made."""
+    from . import provisioning
+
+    return provisioning.refresh_schema_pool()
+
+
 @tenant_task(name="tenants.record_usage")
 def record_usage() -> dict:
     from dangan.accounts.models import User

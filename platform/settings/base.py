@@ -118,6 +118,11 @@ DANGAN_TENANT_SEEDERS = [
     "dangan.governance.seeding.seed_governance",  # after archives: rules name its categories
 ]
 
+# Ready-made tenant schemas kept for signups (tenants/provisioning.py), and whether each signup
+# queues a refill on commit (the beat schedule also refills every five minutes).
+DANGAN_SCHEMA_POOL_SIZE = env.int("DANGAN_SCHEMA_POOL_SIZE", default=10)
+DANGAN_SCHEMA_POOL_REFILL_ON_SIGNUP = env.bool("DANGAN_SCHEMA_POOL_REFILL_ON_SIGNUP", default=True)
+
 # Checks `archives.services.lifecycle.customer_file` runs before a file is filed, each a
 # callable `check(*, actor, customer)` that raises ApplicationError to refuse. Named by path so
 # archives never imports the apps that add rules (documents: the required-document checklist).
@@ -128,6 +133,8 @@ DANGAN_FILING_CHECKS = [
 # Argon2 first: memory-hard, and a fraction of PBKDF2's CPU time at Django's 2025 iteration count
 # (which alone would take most of a signup's sub-second budget).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Parameters and why: accounts/hashers.py. It also verifies (and upgrades) Argon2 hashes made
+    # with Django's default parameters: the algorithm name is the same.
+    "dangan.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]

@@ -25,6 +25,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 CELERY_BEAT_SCHEDULE = {
+    # Signups queue a pool refill on commit; this catches any refill lost with a worker.
+    "tenants-refill-schema-pool": {
+        "task": "tenants.refill_schema_pool",
+        "schedule": crontab(minute="*/5"),
+    },
     # Daily at 06:30: overdue reviews and drafts flagged, owners reminded, inactive files archived.
     "archives-review-sweep": {
         "task": "platform.dispatch_to_tenants",

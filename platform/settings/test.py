@@ -4,6 +4,8 @@ from .base import *  # noqa: F401,F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Tests manage the pool explicitly; tests/tenants/test_pool_refill.py turns the refill on.
+DANGAN_SCHEMA_POOL_REFILL_ON_SIGNUP = False
 LOG_LEVEL = "WARNING"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 

@@ -40,7 +40,7 @@ def test_purge_refuses_to_run_outside_a_company(db):
 
 def test_purge_is_scheduled_for_every_company():
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values()
-               if e["args"] == ["integrations.purge_idempotency_records"]]
+               if e.get("args") == ["integrations.purge_idempotency_records"]]
     assert len(entries) == 1 and entries[0]["task"] == "platform.dispatch_to_tenants"
     from dangan.platform.celery_app import app
 
