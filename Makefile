@@ -29,10 +29,11 @@ test: install system-packages
 
 ## Debian packages the tests use: chromium (+ CJK fonts) for the browser tests
 ## (tests/web/browser/), tesseract with Simplified Chinese and poppler for OCR and PDF pages
-## (tests/documents/). Installed only when something is missing and we are root; otherwise the
-## browser tests fail and say how to get chromium (DANGAN_SKIP_BROWSER_TESTS=1 skips them) and
-## the OCR tests that need tesseract say they are skipped.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+## (tests/documents/), gettext for the translation-catalog tests (tests/web/test_i18n.py).
+## Installed only when something is missing and we are root; otherwise the browser tests fail
+## and say how to get chromium (DANGAN_SKIP_BROWSER_TESTS=1 skips them), and the OCR and
+## catalog tests say why they are skipped.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils gettext
 browser: system-packages
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done 2>/dev/null); \

@@ -35,6 +35,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # 密级 clearance: the code of a governance.ConfidentialityLevel (a code, not a key: this table
+    # lives in the public schema too, the catalogue only in company schemas). Set only through
+    # governance.services.confidentiality.clearance_set; empty: no clearance.
+    clearance = models.SlugField(_("clearance"), max_length=30, blank=True, default="")
 
     objects = UserManager()
 
@@ -55,3 +59,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name
+
+
+class SecuritySettings(models.Model):
+    """The company's sign-in rules (one row in its schema; the public schema's row, never
+    written, reads as the defaults)."""
+
+    require_two_factor = models.BooleanField(_("require two-factor sign-in for administrators and approvers"),
+                                             default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sign-in security settings")
+
+    @classmethod
+    def load(cls) -> "SecuritySettings":
+        # A read never writes: a company that never changed its rules has no row yet.
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

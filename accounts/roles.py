@@ -34,5 +34,12 @@ def has_role(user, *roles: str) -> bool:
     return bool(role_names(user) & set(roles))
 
 
+def is_read_only_auditor(user) -> bool:
+    """Auditors read the files they audit; they never add to them (files, imports, documents).
+    Someone holding another role as well writes as that role."""
+    names = role_names(user)
+    return bool(names) and names <= {AUDITOR} and not is_tenant_admin(user)
+
+
 def is_tenant_admin(user) -> bool:
     return bool(getattr(user, "is_superuser", False)) or has_role(user, TENANT_ADMIN)

@@ -42,7 +42,8 @@ def sees_every_customer(user) -> bool:
     return roles.is_tenant_admin(user) or roles.has_role(user, *COMPANY_WIDE_ROLES)
 
 
-def customers_visible_to(user) -> QuerySet[Customer]:
+def customers_in_scope(user) -> QuerySet[Customer]:
+    """Ordinary scoping by role, before confidentiality: what access requests are checked against."""
     customers = Customer.objects.all()
     if sees_every_customer(user):
         return customers
@@ -51,6 +52,14 @@ def customers_visible_to(user) -> QuerySet[Customer]:
         team = Department.members.through.objects.filter(department_id__in=departments).values("user_id")
         return customers.filter(Q(owner=user) | Q(department_id__in=departments) | Q(owner_id__in=team))
     return customers.filter(owner=user)
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    """Scoping, then confidentiality: a classified file (秘密/机密) whose content the user may not
+    see does not exist for them (governance/selectors.py states the rule)."""
+    from dangan.governance.selectors import file_content_q
+
+    return customers_in_scope(user).filter(file_content_q(user))
 
 
 def apply_search(customers: QuerySet[Customer], q: str | None) -> QuerySet[Customer]:
@@ -111,9 +120,11 @@ def traceability(*, user, product: str | None = None, item_number: str | None = 
                  batch: str | None = None) -> QuerySet[SalesLedgerEntry]:
     """Every delivery of a product, item number or batch, with the customer and its contacts:
     the reason the sales ledger exists (可追溯性)."""
-    entries = SalesLedgerEntry.objects.all()
+    from dangan.governance.selectors import file_content_q
+
+    entries = SalesLedgerEntry.objects.filter(file_content_q(user, "customer__"))
     if not sees_every_customer(user):  # `IN (every customer)` would only cost the planner a semi-join
-        entries = entries.filter(customer__in=customers_visible_to(user))
+        entries = entries.filter(customer__in=customers_in_scope(user))
     if batch:
         entries = entries.filter(product_batch=batch.strip())
     if item_number:

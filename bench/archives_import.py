@@ -70,6 +70,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 rows, 200 baseline rows (about a minute)")
     parser.add_argument("--profile", action="store_true", help="cProfile of the apply phase to stderr")
+    parser.add_argument("--rows", type=int, help="rows of the main file (A/B comparisons at a custom size)")
+    parser.add_argument("--sequential", action="store_true",
+                        help="write each chunk before preparing the next (imports.PIPELINE off), for comparison")
+    parser.add_argument("--main-only", action="store_true", help="only the main import (no baseline, ledger, export)")
+    parser.add_argument("--ab", type=int, default=0, metavar="ROUNDS",
+                        help="only an A/B: the file applied ROUNDS times each without and with the pipeline")
     return parser.parse_args()
 
 
@@ -108,11 +114,39 @@ def teardown_database(original_name: str) -> None:
     connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
-def make_company():
+def make_company(suffix: str = ""):
     from dangan.tenants.services import tenant_signup
 
-    return tenant_signup(company_name="基准导入公司", slug=f"imp{os.getpid() % 100000}", admin_name="基准 管理员",
-                         admin_email=f"admin@imp{os.getpid()}.example.com", admin_password=PASSWORD)
+    return tenant_signup(company_name="基准导入公司", slug=f"imp{os.getpid() % 100000}{suffix}", admin_name="基准 管理员",
+                         admin_email=f"admin@imp{os.getpid()}{suffix}.example.com", admin_password=PASSWORD)
+
+
+def compare_pipeline(path: Path, rounds: int) -> dict:
+    """The same file applied with and without the pipeline, alternating, each into a company of
+    its own (fresh tables), in this one process: an A/B that sees the same machine load."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from dangan.accounts.models import User
+    from dangan.archives.services import imports
+
+    results: dict[str, list] = {"sequential": [], "pipeline": []}
+    for index in range(rounds * 2):
+        variant = "sequential" if index % 2 == 0 else "pipeline"
+        imports.PIPELINE = variant == "pipeline"
+        connection.set_schema_to_public()
+        tenant = make_company(f"ab{index}")
+        with tenant_context(tenant):
+            admin = User.objects.get(email=tenant.admin_email)
+            result = import_file(path, actor=admin)
+        rate, per_cpu = rates(result, "apply")
+        results[variant].append({
+            "rows_per_s": rate, "rows_per_cpu_s": per_cpu, "app_cpu_s": round(result["apply_cpu_s"], 2),
+            "db_cpu_s": round(result["apply_db_cpu_s"], 2), "wall_s": round(result["apply_s"], 2),
+            "load_1m": round(os.getloadavg()[0], 1)})
+        log(f"{variant}: {results[variant][-1]}")
+    imports.PIPELINE = True
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,6 +316,8 @@ def import_file(path: Path, *, actor, kind: str = "customers", profile: bool = F
         if profiler:
             profiler.disable()
     if profiler:
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(40)
@@ -331,10 +367,17 @@ def ledger_rows(numbers: list[str], count: int, rng: random.Random) -> list[list
     return rows
 
 
-def run(quick: bool, profile: bool) -> dict:
+def run(quick: bool, profile: bool, rows: int | None = None, sequential: bool = False,
+        main_only: bool = False, ab_rounds: int = 0) -> dict:
     started = time.perf_counter()
-    sizes = QUICK if quick else FULL
+    sizes = dict(QUICK if quick else FULL)
+    if rows:
+        sizes["rows"] = rows
     setup = setup_django()
+    if sequential:
+        from dangan.archives.services import imports
+
+        imports.PIPELINE = False
     from django.conf import settings
     from django.db import connection
     from django_tenants.utils import tenant_context
@@ -359,6 +402,9 @@ def run(quick: bool, profile: bool) -> dict:
             setup["generate_xlsx_s"] = round(time.perf_counter() - start, 1)
             setup["xlsx_bytes"] = main_file.stat().st_size
             metrics["xlsx_read_only_rows_per_s"] = round(read_only_rate(main_file))
+            if ab_rounds:
+                return {"bench": "archives_import", "params": {"rows": sizes["rows"], **setup},
+                        "metrics": metrics, "ab": compare_pipeline(main_file, ab_rounds)}
 
             log("importing (bulk path)")
             result = import_file(main_file, actor=admin, profile=profile)
@@ -371,6 +417,10 @@ def run(quick: bool, profile: bool) -> dict:
             metrics["import_created_rows"] = result["created"]
             metrics["import_error_rows"] = result["errors"]
             assert Customer.objects.count() == result["created"]
+            if main_only:
+                return {"bench": "archives_import", "params": {"rows": sizes["rows"], "sequential": sequential,
+                                                                "load_average_1m": round(os.getloadavg()[0], 2),
+                                                                **setup}, "metrics": metrics, "baseline": {}}
 
             log(f"importing {sizes['baseline_rows']} rows through customer_create per row (baseline)")
             baseline_file = workdir / "baseline.xlsx"
@@ -416,7 +466,7 @@ def run(quick: bool, profile: bool) -> dict:
     params = {
         "quick": quick, "rows": sizes["rows"], "baseline_rows": sizes["baseline_rows"],
         "ledger_rows": sizes["ledger_rows"], "columns": len(HEADERS), "bad_row_share": BAD_ROW_SHARE,
-        "chunk_rows": CHUNK_ROWS, "file": "xlsx, shared strings (as Excel writes it)",
+        "chunk_rows": CHUNK_ROWS, "pipeline": not sequential, "file": "xlsx, shared strings (as Excel writes it)",
         "timed": "apply phase: read + validate + write (task body in-process)", **setup,
         "cpu_count": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
         "python": stdlib_platform.python_version(), "total_s": round(time.perf_counter() - started, 1),
@@ -429,7 +479,8 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL"):
         return reexec_under_devservices()
     with contextlib.redirect_stdout(sys.stderr):
-        result = run(args.quick, args.profile)
+        result = run(args.quick, args.profile, rows=args.rows, sequential=args.sequential, main_only=args.main_only,
+                     ab_rounds=args.ab)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -47,6 +47,16 @@ NOT_AVAILABLE = ErrorCode("document_not_available", "该文件尚不可用（状
                           "This file is not available (state: {state}).", 409)
 NO_THUMBNAIL = ErrorCode("thumbnail_not_available", "该版本还没有缩略图。", "This version has no thumbnail yet.", 409)
 
+# --- deletion ----------------------------------------------------------------------------------
+DELETE_FORBIDDEN = ErrorCode("permission_denied", "只有档案管理员或公司管理员可以删除资料。",
+                             "Only custodians and company administrators may delete documents.", 403)
+DELETE_REASON_REQUIRED = ErrorCode("reason_required", "请填写删除原因。", "Give the reason for the deletion.")
+DOCUMENT_DELETED = ErrorCode("document_deleted", "该资料已删除。", "This document has been deleted.", 409)
+DELETE_LEGAL_HOLD = ErrorCode("legal_hold_active", "该客户档案处于法律保全中，其资料不能删除。",
+                              "The customer file is under a legal hold: its documents cannot be deleted.", 409)
+DELETE_FILE_FILED = ErrorCode("customer_file_filed", "该客户档案已归档，其资料不能删除。",
+                              "The customer file is filed: its documents cannot be deleted.", 409)
+
 # --- checklists --------------------------------------------------------------------------------
 REQUIRED_DOCUMENTS_MISSING = ErrorCode(
     "required_documents_missing", "必备资料不齐，不能归档：缺少 {missing_zh}。",

@@ -11,7 +11,9 @@ prefix.
 """
 from __future__ import annotations
 
+import itertools
 import re
+from functools import lru_cache
 
 import rjieba
 
@@ -32,22 +34,32 @@ def tokens_for(*texts: str) -> list[str]:
     lower-cased ASCII words (numbers, codes)."""
     tokens: set[str] = set()
     for text in texts:
-        if not text:
-            continue
-        text = text[:MAX_TEXT].lower()
-        for word in _words(text):
-            word = word.strip()
-            if not word:
-                continue
-            if CJK.match(word):
-                tokens.add(word[:MAX_TOKEN])
-            else:
-                for match in TOKEN.findall(word):
-                    tokens.add(match[:MAX_TOKEN])
-                    # "no.2026-001" is also found by "2026" and "001"
-                    tokens.update(part[:MAX_TOKEN] for part in re.split(r"[._@\-]", match) if part)
-        tokens.update(CJK.findall(text))
+        if text:
+            tokens |= _text_tokens(text) if len(text) <= _SHORT else _tokens_of(text)
     return sorted(tokens)
+
+
+def _tokens_of(text: str) -> set[str]:
+    # Reindexing runs this for every document: the CJK words (nearly all of them) are kept by
+    # C-level filtering; only the few other words go through the per-word loop.
+    text = text[:MAX_TEXT].lower()
+    words = _words(text)
+    tokens = set(filter(CJK.match, words))
+    if any(len(token) > MAX_TOKEN for token in tokens):
+        tokens = {token[:MAX_TOKEN] for token in tokens}
+    for word in itertools.filterfalse(CJK.match, words):
+        for match in TOKEN.findall(word):
+            tokens.add(match[:MAX_TOKEN])
+            # "no.2026-001" is also found by "2026" and "001"
+            tokens.update(part[:MAX_TOKEN] for part in _SEPARATORS.split(match) if part)
+    tokens.update(CJK.findall(text))
+    return tokens
+
+
+# Titles and type names repeat across documents (合同, 身份证复印件 …): their tokens are cached.
+_SHORT = 100
+_text_tokens = lru_cache(maxsize=4096)(lambda text: frozenset(_tokens_of(text)))
+_SEPARATORS = re.compile(r"[._@\-]")
 
 
 def _quote(token: str) -> str:

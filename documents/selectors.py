@@ -14,21 +14,33 @@ from .models import (
 from .search import tsquery_for
 
 DOCUMENT_RELATED = ("customer", "document_type", "current_version", "created_by", "physical_location")
+# Never shown in lists or details, and large: a version's text can run to 200,000 characters.
+DOCUMENT_DEFERRED = ("search_vector", "current_version__text")
 
 
 def _visible(queryset: QuerySet, user, path: str = "customer") -> QuerySet:
+    from dangan.archives.selectors import customers_in_scope
+    from dangan.governance.selectors import document_content_q, file_content_q
+
+    # Confidentiality (密级) first: for documents and their versions the document's own level
+    # counts too; for other rows (vouchers) only their file's.
+    if queryset.model in (Document, DocumentVersion):
+        queryset = queryset.filter(document_content_q(user, "" if queryset.model is Document else "document__"))
+    else:
+        queryset = queryset.filter(file_content_q(user, f"{path}__"))
     if sees_every_customer(user):  # `IN (every customer)` only costs the planner a semi-join
         return queryset
-    return queryset.filter(**{f"{path}__in": customers_visible_to(user)})
+    return queryset.filter(**{f"{path}__in": customers_in_scope(user)})
 
 
 def documents_visible_to(user) -> QuerySet[Document]:
-    return _visible(Document.objects.all(), user)
+    # A deleted document is gone for every reader (its row stays for the audit trail).
+    return _visible(Document.objects.filter(deleted_at__isnull=True), user)
 
 
 def document_list(*, user, customer_id: int | None = None, filters: dict | None = None) -> QuerySet[Document]:
     filters = filters or {}
-    documents = documents_visible_to(user).select_related(*DOCUMENT_RELATED).defer("search_vector")
+    documents = documents_visible_to(user).select_related(*DOCUMENT_RELATED).defer(*DOCUMENT_DEFERRED)
     if customer_id is not None:
         documents = documents.filter(customer_id=customer_id)
     for name in ("document_type", "ledger_entry", "voucher_copy", "checklist_item", "state"):
@@ -38,7 +50,7 @@ def document_list(*, user, customer_id: int | None = None, filters: dict | None 
 
 
 def document_detail(*, user, pk: int) -> Document | None:
-    return (documents_visible_to(user).select_related(*DOCUMENT_RELATED).defer("search_vector")
+    return (documents_visible_to(user).select_related(*DOCUMENT_RELATED).defer(*DOCUMENT_DEFERRED)
             .prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by")
                                        .defer("text").order_by("-number")))
             .filter(pk=pk).first())
@@ -46,7 +58,7 @@ def document_detail(*, user, pk: int) -> Document | None:
 
 def version_detail(*, user, pk: int) -> DocumentVersion | None:
     return _visible(DocumentVersion.objects.select_related("document", "document__customer", "uploaded_by"),
-                    user, "document__customer").defer("text").filter(pk=pk).first()
+                    user, "document__customer").defer("text").filter(pk=pk, document__deleted_at__isnull=True).first()
 
 
 def document_search(*, user, q: str, customer_id: int | None = None) -> QuerySet[Document]:

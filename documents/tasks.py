@@ -43,3 +43,12 @@ def recompute_completeness(category_id: int) -> int:
     from .services.checklists import recompute_category
 
     return recompute_category(category_id)
+
+
+@tenant_task(name="documents.purge_document", autoretry_for=_TRANSIENT, retry_backoff=True, retry_backoff_max=600,
+             max_retries=8)
+def purge_document(document_id: int) -> dict | None:
+    from .services.deletion import document_purge
+
+    document = document_purge(document_id)
+    return None if document is None else {"document": document.pk, "purged": document.objects_purged_at is not None}

@@ -1,5 +1,5 @@
-"""Governance defaults for a new company (settings.DANGAN_TENANT_SEEDERS): retention rules and
-the destruction approval chain. Everything is editable afterwards."""
+"""Governance defaults for a new company (settings.DANGAN_TENANT_SEEDERS): retention rules,
+the destruction approval chain and the confidentiality levels. Everything is editable afterwards."""
 from __future__ import annotations
 
 from .models import DispositionStep, RetentionRule
@@ -22,3 +22,7 @@ def seed_governance(tenant, admin_user) -> None:
     RetentionRule.objects.bulk_create(rules)
     DispositionStep.objects.bulk_create([DispositionStep(position=index, role=role, label=label)
                                          for index, (role, label) in enumerate(DEFAULT_CHAIN)])
+    # 密级: 公开 / 内部 / 秘密 / 机密 and the approver roles (副总经理 and above)
+    from .services.confidentiality import seed_confidentiality
+
+    seed_confidentiality()

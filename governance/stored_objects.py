@@ -54,6 +54,11 @@ def customer_objects(customer_pk: int) -> list[dict]:
             key = getattr(version, name)
             if key:
                 found[key] = version.sha256 if name == "object_key" else found.get(key, "")
+    # The customer's signatures in the contract pick-up register (合同领取登记) belong to the file too.
+    from .models import ContractPickup
+
+    found.update(ContractPickup.objects.filter(customer_id=customer_pk).exclude(signature_key="")
+                 .values_list("signature_key", "signature_sha256"))
     objects = [{"key": key, "sha256": sha} for key, sha in sorted(found.items())]
     return objects + [{"prefix": folder} for folder in folders]
 

@@ -24,3 +24,12 @@ def destroy_batch(batch_id: int) -> dict:
     from .services.destruction import disposition_batch_execute
 
     return disposition_batch_execute(batch_id=batch_id)
+
+
+@tenant_task(name="governance.loan_overdue_sweep")
+def loan_overdue_sweep() -> dict:
+    """Daily: paper loans past due marked overdue and their borrowers reminded; electronic
+    loans past due closed."""
+    from .services.borrowing import loan_overdue_sweep as sweep
+
+    return sweep()

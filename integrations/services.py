@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangan.governance.services.audit import audit_record
 from dangan.platform import errors as platform_errors
 from dangan.platform.errors import ApplicationError
 
@@ -70,6 +71,10 @@ def api_key_create(*, actor, name: str, scopes, expires_at: datetime | None = No
             if attempt == 4:
                 raise
             continue
+        # In the company's audit chain like every other write; the secret never is, its prefix is.
+        audit_record(actor=actor, action="api_key.create", obj=api_key,
+                     summary={"name": api_key.name, "prefix": api_key.prefix, "scopes": scopes,
+                              "expires_at": expires_at})
         return api_key, plaintext
     raise AssertionError("unreachable")
 
@@ -87,6 +92,8 @@ def api_key_revoke(*, actor, api_key: ApiKey, expected_version: int | None = Non
         if current is not None and current.revoked_at is not None:
             raise ApplicationError(errors.API_KEY_ALREADY_REVOKED)
         raise ApplicationError(errors.PRECONDITION_FAILED)
+    audit_record(actor=actor, action="api_key.revoke", obj=api_key, summary={"name": api_key.name,
+                                                                          "prefix": api_key.prefix})
     return api_key
 
 

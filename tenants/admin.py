@@ -41,7 +41,8 @@ class DeleteConfirmForm(forms.Form):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "status", "plan", "users", "storage_mb", "created_at"]
+    list_display = ["name", "slug", "status", "plan", "users", "storage_mb", "object_count", "usage_measured",
+                    "created_at"]
     list_filter = ["status", "plan"]
     search_fields = ["name", "slug", "admin_email"]
     readonly_fields = ["schema_name", "slug", "admin_email", "created_at", "suspended_at", "suspended_reason", "status"]
@@ -65,6 +66,15 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.display(description="存储 (MB)", ordering="usage_storage_bytes")
     def storage_mb(self, obj):
         return round(obj.usage_storage_bytes / 1024 / 1024, 1)
+
+    @admin.display(description="存储对象数", ordering="usage_object_count")
+    def object_count(self, obj):
+        return obj.usage_object_count
+
+    @admin.display(description="用量统计时间", ordering="usage_measured_at")
+    def usage_measured(self, obj):
+        # Usage is measured by a periodic task; "—" until its first run for the company.
+        return obj.usage_measured_at or "—"
 
     def _each(self, request, queryset, service, verb):
         for tenant in queryset.exclude(schema_name=get_public_schema_name()):

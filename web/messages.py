@@ -18,8 +18,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "web" / "locale" / "en" / "LC_MESSAGES" / "django.po"
-SOURCES = [("web", ("templates", "accounts", "archives", "public", "templatetags", "*.py")),
-           ("archives/models", ("*.py",))]
+SOURCES = [("web", ("templates", "accounts", "archives", "public", "templatetags", "settings_users",
+                    "governance_pages", "governance", "*.py")),
+           ("archives/models", ("*.py",)),
+           # the register models' state and choice labels, shown on the register pages; retention's
+           # and access's on the disposition and query-log pages
+           ("governance/models", ("borrowing.py", "pickups.py", "retention.py", "access.py"))]
 
 
 def copy_sources(into: Path) -> None:

@@ -17,14 +17,18 @@ from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dangan.archives import errors as archive_errors
 from dangan.archives import selectors
 from dangan.archives.models import ChangeRequest, Customer, CustomerState
 from dangan.archives.services import customers as customer_services
 from dangan.archives.services import lifecycle
+from dangan.governance.masking import Masker
 from dangan.governance.services.access import access_record
+from dangan.governance.writable import reject_protected_fields
 from dangan.integrations import openapi
 from dangan.integrations.concurrency import ConditionalMixin
 from dangan.integrations.idempotency import IdempotentMixin
+from dangan.platform.errors import ApplicationError
 
 from .serializers import (
     NOT_MODIFIED, READ, WRITE, ChangeRequestOutput, ContactSerializer, CustomerDetailOutput, CustomerListOutput,
@@ -117,6 +121,12 @@ class CustomerPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def detail_data(request, customer: Customer) -> dict:
+    """CustomerDetailOutput for the caller: sensitive values masked unless they may see them
+    (governance/masking.py)."""
+    return Masker(request.user).customer_output(customer, renderer(CustomerDetailOutput)(customer))
 
 
 def visible_customer(request, pk: int) -> Customer:
@@ -221,6 +231,9 @@ class CustomerListApi(IdempotentMixin, APIView):
     class CreateInput(CustomerWrite):
         name = serializers.CharField(max_length=200)
         category = serializers.CharField(help_text="id or code")
+        owner = serializers.IntegerField(
+            required=False, min_value=1, help_text="user id of the responsible salesperson (default: you): someone "
+            "of a department you belong to or manage (403 owner_not_assignable)")
 
     @extend_schema(parameters=[CustomerFilter, OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
                    responses={200: page_of(CustomerListOutput, "CustomerPage"), **error_responses(*READ)},
@@ -241,9 +254,16 @@ class CustomerListApi(IdempotentMixin, APIView):
     def post(self, request):
         data = self.CreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = customer_services.customer_create(actor=request.user, **data.validated_data)
-        return Response(CustomerDetailOutput(visible_customer(request, customer.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        values = dict(data.validated_data)
+        if "owner" in values:
+            from dangan.accounts.models import User
+
+            values["owner"] = User.objects.filter(pk=values["owner"], is_active=True).first()
+            if values["owner"] is None:
+                raise ApplicationError(archive_errors.FIELD_INVALID, field="owner", zh="没有该用户。", en="No such user.")
+            customer_services.check_owner_assignable(request.user, values["owner"])
+        customer = customer_services.customer_create(actor=request.user, **values)
+        return Response(detail_data(request, visible_customer(request, customer.pk)), status=status.HTTP_201_CREATED)
 
 
 class CustomerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
@@ -258,7 +278,7 @@ class CustomerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
                    operation_id="customer_detail")
     def get(self, request, pk: int):
         access_record(actor=request.user, action="view", obj=self.etag_instance, customer_ids=[pk], request=request)
-        return Response(renderer(CustomerDetailOutput)(self.etag_instance))
+        return Response(detail_data(request, self.etag_instance))
 
     @extend_schema(request=UpdateInput, parameters=[openapi.IF_MATCH, openapi.IDEMPOTENCY_KEY],
                    responses={200: inline_serializer("CustomerUpdateResult", {
@@ -266,6 +286,9 @@ class CustomerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
                        **error_responses(*WRITE, 412)},
                    operation_id="customer_update")
     def patch(self, request, pk: int):
+        if hasattr(request.data, "keys") and "owner" in request.data.keys():
+            # A file changes hands through a handover, never by an edit.
+            reject_protected_fields(["owner"], extra=["owner"])
         data = self.UpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -273,8 +296,10 @@ class CustomerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
         customer, change_request = customer_services.customer_update(
             actor=request.user, customer=self.etag_instance, data=values, reason=reason,
             expected_version=self.expected_version)
-        return Response({"customer": CustomerDetailOutput(visible_customer(request, pk)).data,
-                         "change_request": ChangeRequestOutput(change_request).data if change_request else None})
+        customer = visible_customer(request, pk)
+        return Response({"customer": detail_data(request, customer),
+                         "change_request": Masker(request.user).change_request_output(
+                             customer, ChangeRequestOutput(change_request).data) if change_request else None})
 
 
 class _CustomerAction(ConditionalMixin, IdempotentMixin, APIView):
@@ -294,7 +319,7 @@ class _CustomerAction(ConditionalMixin, IdempotentMixin, APIView):
         data.is_valid(raise_exception=True)
         kwargs = {"reason": data.validated_data["reason"]} if self.needs_reason else {}
         self.service(actor=request.user, customer=self.etag_instance, **kwargs)
-        return Response(CustomerDetailOutput(visible_customer(request, pk)).data)
+        return Response(detail_data(request, visible_customer(request, pk)))
 
 
 def _action(name: str, service, *, needs_reason: bool = False, doc: str):
@@ -336,15 +361,19 @@ class CustomerHistoryApi(APIView):
         customer = visible_customer(request, pk)
         paginator = self.Pagination()
         page = paginator.paginate_queryset(selectors.customer_history(customer=customer), request, view=self)
-        return paginator.get_paginated_response(HistoryOutput(page, many=True).data)
+        masker = Masker(request.user)
+        return paginator.get_paginated_response([masker.history_output(customer, row)
+                                                 for row in HistoryOutput(page, many=True).data])
 
 
 class ChangeRequestListApi(APIView):
     @extend_schema(responses={200: ChangeRequestOutput(many=True), **error_responses()},
                    operation_id="change_request_list")
     def get(self, request):
-        requests = selectors.pending_change_requests(user=request.user).select_related("decided_by")[:500]
-        return Response(ChangeRequestOutput(requests, many=True).data)
+        requests = selectors.pending_change_requests(user=request.user).select_related("decided_by", "customer")[:500]
+        masker = Masker(request.user)
+        return Response([masker.change_request_output(change_request.customer, ChangeRequestOutput(change_request).data)
+                         for change_request in requests])
 
 
 class _ChangeRequestDecision(IdempotentMixin, APIView):
@@ -368,7 +397,7 @@ class ChangeRequestApproveApi(_ChangeRequestDecision):
         data.is_valid(raise_exception=True)
         customer = customer_services.change_request_approve(
             actor=request.user, change_request=self.change_request(request, pk), reason=data.validated_data["reason"])
-        return Response(CustomerDetailOutput(visible_customer(request, customer.pk)).data)
+        return Response(detail_data(request, visible_customer(request, customer.pk)))
 
 
 class ChangeRequestRejectApi(_ChangeRequestDecision):
@@ -380,4 +409,4 @@ class ChangeRequestRejectApi(_ChangeRequestDecision):
         data.is_valid(raise_exception=True)
         decided = customer_services.change_request_reject(
             actor=request.user, change_request=self.change_request(request, pk), reason=data.validated_data["reason"])
-        return Response(ChangeRequestOutput(decided).data)
+        return Response(Masker(request.user).change_request_output(decided.customer, ChangeRequestOutput(decided).data))

@@ -213,6 +213,9 @@ class ImportErrorReportApi(APIView):
 
 
 class ExportStartApi(IdempotentMixin, APIView):
+    # The body is the list's filters: `state` picks files in that state, it sets nothing.
+    protected_fields_allowed = ("state",)
+
     class ExportInput(CustomerFilter):
         custom = serializers.DictField(child=serializers.CharField(max_length=200), required=False,
                                        help_text="custom field key → value, as custom.<key> in the list")

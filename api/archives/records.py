@@ -22,6 +22,7 @@ from dangan.archives.models import (
     CommunicationRecord, Complaint, Customer, SalesLedgerEntry, SalesVoucher, VoucherCopy,
 )
 from dangan.archives.services import records
+from dangan.governance.masking import Masker
 from dangan.integrations import openapi
 from dangan.integrations.concurrency import ConditionalMixin
 from dangan.integrations.idempotency import IdempotentMixin
@@ -70,12 +71,18 @@ def company_user(pk: int | None, *, field: str):
     return user
 
 
-def paginated(request, view, queryset, ordering: tuple[str, ...], output):
+def paginated(request, view, queryset, ordering: tuple[str, ...], output, masked=None):
     paginator = CursorPagination()
     paginator.ordering, paginator.page_size, paginator.max_page_size = ordering, 50, 200
     paginator.page_size_query_param = "page_size"
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True).data)
+    rows = output(page, many=True).data
+    return paginator.get_paginated_response([masked(row) for row in rows] if masked else rows)
+
+
+def ledger_data(request, customer, entry) -> dict:
+    """LedgerEntryOutput with the buyer's contact masked unless the caller may see it."""
+    return Masker(request.user).ledger_row(customer, LedgerEntryOutput(entry).data)
 
 
 # --- sales ledger (销售台帐) -------------------------------------------------------------------------
@@ -94,7 +101,9 @@ class LedgerListApi(IdempotentMixin, APIView):
                    operation_id="ledger_list")
     def get(self, request, pk: int):
         customer = visible_customer(request, pk)
-        return paginated(request, self, customer.ledger_entries.all(), ("-sale_date", "-id"), LedgerEntryOutput)
+        masker = Masker(request.user)
+        return paginated(request, self, customer.ledger_entries.all(), ("-sale_date", "-id"), LedgerEntryOutput,
+                         masked=lambda row: masker.ledger_row(customer, row))
 
     @extend_schema(request=LedgerInput, responses={201: LedgerEntryOutput, **error_responses(*WRITE)},
                    parameters=[openapi.IDEMPOTENCY_KEY], operation_id="ledger_create")
@@ -103,7 +112,7 @@ class LedgerListApi(IdempotentMixin, APIView):
         data = LedgerInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = records.ledger_entry_create(actor=request.user, customer=customer, **data.validated_data)
-        return Response(LedgerEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+        return Response(ledger_data(request, customer, entry), status=status.HTTP_201_CREATED)
 
 
 class LedgerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
@@ -118,7 +127,7 @@ class LedgerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
                    responses={200: LedgerEntryOutput, 304: NOT_MODIFIED, **error_responses(*READ)},
                    operation_id="ledger_detail")
     def get(self, request, pk: int):
-        return Response(LedgerEntryOutput(self.etag_instance).data)
+        return Response(ledger_data(request, self.etag_instance.customer, self.etag_instance))
 
     @extend_schema(request=LedgerInput, parameters=[openapi.IF_MATCH, openapi.IDEMPOTENCY_KEY],
                    responses={200: LedgerEntryOutput, **error_responses(*WRITE, 412)}, operation_id="ledger_update")
@@ -126,7 +135,7 @@ class LedgerDetailApi(ConditionalMixin, IdempotentMixin, APIView):
         data = LedgerInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         entry = records.ledger_entry_update(actor=request.user, entry=self.etag_instance, **data.validated_data)
-        return Response(LedgerEntryOutput(entry).data)
+        return Response(ledger_data(request, self.etag_instance.customer, entry))
 
     @extend_schema(parameters=[openapi.IF_MATCH, openapi.IDEMPOTENCY_KEY],
                    responses={204: None, **error_responses(*WRITE, 412)}, operation_id="ledger_delete")

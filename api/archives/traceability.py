@@ -19,6 +19,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
 
 from dangan.archives import selectors
+from dangan.governance.masking import PHONE, Masker
+from dangan.governance.models import AccessRecord
+from dangan.governance.services.access import MAX_IDS, access_record
 from dangan.platform.errors import ApplicationError, ErrorCode
 
 from .customers import page_of
@@ -67,16 +70,25 @@ class TraceabilityApi(APIView):
                    operation_id="traceability", description="At least one filter is required "
                    "(400 traceability_filter_required otherwise). Newest deliveries first.")
     def get(self, request):
-        entries = selectors.traceability(user=request.user, **parse_filters(request))
+        filters = parse_filters(request)
+        entries = selectors.traceability(user=request.user, **filters)
         paginator = TraceabilityPagination()
         page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response(TraceabilityRowOutput(page, many=True).data)
+        masker = Masker(request.user)
+        rows = [{**row, "contacts": masker.contacts(entry.customer, row["contacts"])}
+                for entry, row in zip(page, TraceabilityRowOutput(page, many=True).data)]
+        # The query log (查询记录): a trace reaches every customer who received a product.
+        access_record(actor=request.user, action=AccessRecord.Action.TRACE, query=filters, result_count=len(page),
+                      customer_ids=[entry.customer_id for entry in page], request=request)
+        return paginator.get_paginated_response(rows)
 
 
-def _contact_cells(contacts) -> list[str]:
+def _contact_cells(contacts, masker: Masker, customer) -> list[str]:
     # One row per delivery (a recall counts deliveries); several contacts share its cells,
     # one per line, so nobody has to merge rows back together in Excel.
-    return ["\n".join(getattr(c, attr) for c in contacts) for attr in ("name", "phone", "email", "position")]
+    phones = [masker.value(customer, PHONE, c.phone) for c in contacts]
+    return ["\n".join(c.name for c in contacts), "\n".join(phones),
+            *("\n".join(getattr(c, attr) for c in contacts) for attr in ("email", "position"))]
 
 
 def _cell(sheet, value):
@@ -101,26 +113,35 @@ class TraceabilityExportApi(APIView):
                               **error_responses(400)},
                    operation_id="traceability_export")
     def get(self, request):
+        from dangan.governance.selectors import unclassified_q
+
         filters = parse_filters(request)
-        entries = selectors.traceability(user=request.user, **filters)
+        # Classified files (密级) never leave in an export, whoever asks.
+        entries = selectors.traceability(user=request.user, **filters).filter(unclassified_q("customer__"))
         # write_only streams rows into the zip as they come; the finished file is spooled to
         # disk (past 8 MB) and sent from there, never held whole in memory.
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("追溯")
         sheet.append(EXPORT_HEADERS)
         rows = 0
+        masker = Masker(request.user)
+        customer_ids: set[int] = set()
         for entry in entries.iterator(chunk_size=EXPORT_CHUNK):
             customer = entry.customer
             values = [entry.sale_date, entry.product_name, entry.item_number, entry.product_batch,
                       entry.specification, entry.packaging, entry.quantity, entry.cartons, entry.expiry_date,
                       entry.voucher_number, customer.archive_number, customer.name,
-                      *_contact_cells(customer.contacts.all())]
+                      *_contact_cells(customer.contacts.all(), masker, customer)]
             sheet.append([_cell(sheet, value) for value in values])
             rows += 1
+            if len(customer_ids) < MAX_IDS:
+                customer_ids.add(customer.pk)
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         workbook.save(spool)
         spool.seek(0)
         logger.info("traceability_exported", rows=rows, filters=filters, user=request.user.pk)
+        access_record(actor=request.user, action=AccessRecord.Action.EXPORT, query={"traceability": filters},
+                      result_count=rows, customer_ids=customer_ids, request=request)
         label = re.sub(r"[^\w.-]+", "_", "-".join(filters.values()))[:60]
         name = f"追溯-{label}-{timezone.localdate():%Y%m%d}.xlsx"
         return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)

@@ -24,6 +24,8 @@ from dangan.documents.services import downloads, uploads
 from dangan.documents.services._common import current_limits
 from dangan.documents.services.documents import document_update, resolve_links
 from dangan.documents.upload_handlers import FIELD, StreamedFile, StreamingUploadHandler
+from dangan.governance.services.access import access_record
+from dangan.governance.writable import reject_protected_fields
 from dangan.integrations import openapi
 from dangan.integrations.idempotency import IdempotentMixin
 from dangan.integrations.models import ApiKey
@@ -138,6 +140,10 @@ class DocumentSearchApi(APIView):
         paginator = Pagination()
         paginator.ordering = ("-id",)
         page = paginator.paginate_queryset(documents, request, view=self)
+        # The query log (查询记录): a full-text search over scanned documents is a search of files.
+        access_record(actor=request.user, action="list", query={"documents": dict(data.validated_data)},
+                      customer_ids=[document.customer_id for document in page], result_count=len(page),
+                      request=request)
         return paginator.get_paginated_response(DocumentOutput(page, many=True).data)
 
 
@@ -248,6 +254,7 @@ class _ProxiedUpload(APIView):
     an Idempotency-Key."""
 
     parser_classes = [MultiPartParser]
+    streams_upload = True  # api/writable.py: the form fields are checked in received(), once parsed
 
     def initial(self, request, *args, **kwargs):
         # Installed before anything reads the body: the session CSRF check already parses a
@@ -266,6 +273,7 @@ class _ProxiedUpload(APIView):
 
     def received(self, request) -> StreamedFile:
         upload = request.FILES.get(FIELD)
+        reject_protected_fields(request.POST.keys())
         if not isinstance(upload, StreamedFile):
             raise ApplicationError(errors.FILE_MISSING, field=FIELD)
         if upload.size == 0:
@@ -348,7 +356,8 @@ class VersionDownloadApi(APIView):
 class VersionThumbnailApi(APIView):
     @extend_schema(responses={200: LinkOutput, **error_responses(*READ, 409)}, operation_id="document_version_thumbnail")
     def get(self, request, pk: int):
-        return Response(LinkOutput(downloads.thumbnail_link(version=visible_version(request, pk))).data)
+        return Response(LinkOutput(downloads.thumbnail_link(version=visible_version(request, pk),
+                                                            actor=request.user)).data)
 
 
 UploadLimitsOutput = inline_serializer("UploadLimits", {
@@ -361,9 +370,38 @@ class UploadLimitsApi(APIView):
     def get(self, request):
         from django.conf import settings
 
-        from dangan.documents.services._common import MB, storage_used
+        from dangan.documents.services._common import MB
+        from dangan.documents.services.quota import storage_used
 
         limits = current_limits()
         return Response({"max_file_bytes": limits.max_file_bytes, "quota_bytes": limits.quota_bytes,
                          "used_bytes": storage_used(),
                          "multipart_threshold_bytes": settings.DOCUMENTS_MULTIPART_THRESHOLD_MB * MB})
+
+
+# --- deletion ---------------------------------------------------------------------------------------
+
+class DocumentDeletedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    deleted_at = serializers.DateTimeField()
+    deleted_by = serializers.IntegerField(source="deleted_by_id")
+    deletion_reason = serializers.CharField()
+
+
+class DocumentDeleteApi(IdempotentMixin, APIView):
+    class DocumentDeleteInput(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, help_text="why the document goes (kept and audited)")
+
+    @extend_schema(request=DocumentDeleteInput, responses={202: DocumentDeletedOutput, **error_responses(*WRITE, 403)},
+                   parameters=[openapi.IDEMPOTENCY_KEY], operation_id="document_delete",
+                   description="Soft delete (custodians and administrators): the document leaves every list, "
+                               "search and completeness count at once; its files are purged from storage in the "
+                               "background. Refused (409) while the file is filed or under a legal hold.")
+    def post(self, request, pk: int):
+        from dangan.documents.services.deletion import document_delete
+
+        document = visible_document(request, pk)
+        data = self.DocumentDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = document_delete(actor=request.user, document=document, reason=data.validated_data["reason"])
+        return Response(DocumentDeletedOutput(document).data, status=status.HTTP_202_ACCEPTED)

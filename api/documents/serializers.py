@@ -1,5 +1,5 @@
 """Output shapes of the documents endpoints, and their error responses."""
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from dangan.api.archives.serializers import _ERROR_MEANING, ALWAYS, ErrorOutput, UserRef
@@ -86,11 +86,29 @@ class DocumentOutput(serializers.ModelSerializer):
                   "created_at", "updated_at"]
 
 
+class PaperLoanOutput(serializers.Serializer):
+    """The open paper loan holding this document (its own, or its whole file's): 借阅登记."""
+
+    loan = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    borrower = serializers.CharField(source="borrower_snapshot.name")
+    due_date = serializers.DateField()
+    state = serializers.CharField()
+
+
 class DocumentDetailOutput(DocumentOutput):
     versions = VersionOutput(many=True)
+    paper_loan = serializers.SerializerMethodField(help_text="the paper original is out on loan: to whom, until when")
 
     class Meta(DocumentOutput.Meta):
-        fields = [*DocumentOutput.Meta.fields, "versions"]
+        fields = [*DocumentOutput.Meta.fields, "versions", "paper_loan"]
+
+    @extend_schema_field(PaperLoanOutput(allow_null=True))
+    def get_paper_loan(self, document):
+        from dangan.governance.selectors import paper_loan_of_document
+
+        loan = paper_loan_of_document(document)
+        return PaperLoanOutput(loan).data if loan else None
 
 
 class UploadPart(serializers.Serializer):

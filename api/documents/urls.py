@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/<int:pk>/versions/upload/", documents.VersionProxiedUploadApi.as_view(),
          name="version-upload-proxied"),
     path("documents/<int:pk>/downloads/", documents.DocumentDownloadsApi.as_view(), name="document-downloads"),
+    path("documents/<int:pk>/delete/", documents.DocumentDeleteApi.as_view(), name="document-delete"),
     path("document-versions/<int:pk>/", documents.VersionDetailApi.as_view(), name="version-detail"),
     path("document-versions/<int:pk>/complete/", documents.VersionCompleteApi.as_view(), name="version-complete"),
     path("document-versions/<int:pk>/download/", documents.VersionDownloadApi.as_view(), name="version-download"),

@@ -1,4 +1,5 @@
-"""The query log (查询记录) for auditors: list and export (R6)."""
+"""The query log (查询记录) for auditors: list and export (R6); revealing a masked value (recorded
+there) and the company's masking policy."""
 from __future__ import annotations
 
 from django.http import FileResponse
@@ -7,13 +8,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dangan.api.archives.customers import page_of
+from dangan.accounts import roles
+from dangan.api.archives.customers import page_of, visible_customer
 from dangan.api.archives.serializers import READ, error_responses
 from dangan.governance import selectors
-from dangan.governance.models import AccessRecord
-from dangan.governance.services.access import access_log_export
+from dangan.governance.models import AccessRecord, MaskingPolicy
+from dangan.governance.services.access import access_log_export, sensitive_value_reveal
+from dangan.governance.services.masking import masking_policy_update
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AccessAction = AccessRecord.Action  # SPECTACULAR_SETTINGS may name the enum after this
@@ -75,3 +79,66 @@ class AccessLogExportApi(APIView):
         spool, _ = access_log_export(actor=request.user, filters=_filters(request))
         return FileResponse(spool, as_attachment=True, filename=f"查询记录-{timezone.localdate():%Y%m%d}.xlsx",
                             content_type=XLSX)
+
+
+# --- sensitive values: reveal one, and the company's masking policy ------------------------------
+
+class RevealInput(serializers.Serializer):
+    field = serializers.CharField(max_length=120, help_text="contacts.<n>.phone, custom_fields.<key> or "
+                                  "ledger.<entry id>.buyer_contact — as the file's output names them")
+    reason = serializers.CharField(max_length=2000, help_text="why the clear value is needed (kept in the query log)")
+
+
+class RevealOutput(serializers.Serializer):
+    field = serializers.CharField(source="path")
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class CustomerRevealApi(APIView):
+    @extend_schema(request=RevealInput, responses={200: RevealOutput, **error_responses(400, 404)},
+                   operation_id="customer_reveal", description="The clear value of one masked field of a file. "
+                   "Only roles of the company's masking policy (403 reveal_not_allowed otherwise), always with a "
+                   "reason; recorded in the query log as a reveal.")
+    def post(self, request, pk: int):
+        customer = visible_customer(request, pk)
+        data = RevealInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        revealed = sensitive_value_reveal(actor=request.user, customer=customer, request=request,
+                                          **data.validated_data)
+        response = Response(RevealOutput(revealed).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MaskingPolicyOutput(serializers.Serializer):
+    clear_roles = serializers.ListField(child=serializers.CharField(), help_text="see sensitive values in clear")
+    owner_sees_clear = serializers.BooleanField(help_text="the file's own salesperson sees them in clear")
+    reveal_roles = serializers.ListField(child=serializers.CharField(),
+                                        help_text="may reveal one value at a time, with a reason")
+    role_catalogue = serializers.SerializerMethodField()
+
+    def get_role_catalogue(self, policy) -> list[str]:
+        return list(roles.ALL_ROLES)
+
+
+class MaskingPolicyInput(serializers.Serializer):
+    clear_roles = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    owner_sees_clear = serializers.BooleanField(required=False)
+    reveal_roles = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+
+
+class MaskingPolicyApi(APIView):
+    @extend_schema(responses={200: MaskingPolicyOutput, **error_responses()}, operation_id="masking_policy_detail",
+                   description="Who sees ID numbers, phones and bank accounts in clear, and who may reveal them.")
+    def get(self, request):
+        return Response(MaskingPolicyOutput(MaskingPolicy.load()).data)
+
+    @extend_schema(request=MaskingPolicyInput, responses={200: MaskingPolicyOutput, **error_responses(400)},
+                   operation_id="masking_policy_update", description="Tenant administrators only; roles must "
+                   "exist (400 masking_role_unknown).")
+    def put(self, request):
+        data = MaskingPolicyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        policy = masking_policy_update(actor=request.user, **data.validated_data)
+        return Response(MaskingPolicyOutput(policy).data)

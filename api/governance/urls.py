@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, audit, retention
+from . import access, audit, borrowing, confidentiality, pickups, retention
 
 app_name = "governance_api"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("governance/audit/verify/", audit.AuditVerifyApi.as_view(), name="audit-verify"),
     path("governance/access-log/", access.AccessLogListApi.as_view(), name="access-log-list"),
     path("governance/access-log/export.xlsx", access.AccessLogExportApi.as_view(), name="access-log-export"),
+    path("customers/<int:pk>/reveal/", access.CustomerRevealApi.as_view(), name="customer-reveal"),
+    path("governance/masking-policy/", access.MaskingPolicyApi.as_view(), name="masking-policy"),
     path("governance/retention-rules/", retention.RetentionRuleListApi.as_view(), name="retention-rule-list"),
     path("governance/customers/<int:pk>/retention/", retention.CustomerRetentionApi.as_view(),
          name="customer-retention"),
@@ -31,4 +33,39 @@ urlpatterns = [
          name="destruction-record-list"),
     path("governance/destruction-records/<int:pk>/certificate.pdf", retention.DestructionCertificateApi.as_view(),
          name="destruction-certificate"),
+    path("governance/loans/", borrowing.LoanListApi.as_view(), name="loan-list"),
+    path("governance/loans/<int:pk>/", borrowing.LoanDetailApi.as_view(), name="loan-detail"),
+    path("governance/loans/<int:pk>/approve/", borrowing.LoanApproveApi.as_view(), name="loan-approve"),
+    path("governance/loans/<int:pk>/reject/", borrowing.LoanRejectApi.as_view(), name="loan-reject"),
+    path("governance/loans/<int:pk>/cancel/", borrowing.LoanCancelApi.as_view(), name="loan-cancel"),
+    path("governance/loans/<int:pk>/lend/", borrowing.LoanLendApi.as_view(), name="loan-lend"),
+    path("governance/loans/<int:pk>/return/", borrowing.LoanReturnApi.as_view(), name="loan-return"),
+    path("governance/borrowing/policy/", borrowing.BorrowingPolicyApi.as_view(), name="borrowing-policy"),
+    path("governance/pickups/", pickups.PickupListApi.as_view(), name="pickup-list"),
+    path("governance/pickups/export.xlsx", pickups.PickupExportApi.as_view(), name="pickup-export"),
+    path("governance/pickups/<int:pk>/", pickups.PickupDetailApi.as_view(), name="pickup-detail"),
+    path("governance/pickups/<int:pk>/signature/", pickups.PickupSignatureApi.as_view(), name="pickup-signature"),
+    # confidentiality (密级): levels, policy, classification, access requests and grants, page images
+    path("governance/confidentiality/levels/", confidentiality.LevelListApi.as_view(),
+         name="confidentiality-level-list"),
+    path("governance/confidentiality/levels/<int:pk>/", confidentiality.LevelDetailApi.as_view(),
+         name="confidentiality-level-detail"),
+    path("governance/confidentiality/policy/", confidentiality.PolicyApi.as_view(), name="confidentiality-policy"),
+    path("governance/customers/<int:pk>/confidentiality/", confidentiality.CustomerLevelApi.as_view(),
+         name="customer-confidentiality"),
+    path("governance/documents/<int:pk>/confidentiality/", confidentiality.DocumentLevelApi.as_view(),
+         name="document-confidentiality"),
+    path("governance/users/<int:pk>/clearance/", confidentiality.ClearanceApi.as_view(), name="user-clearance"),
+    path("governance/classified-files/", confidentiality.ClassifiedFileListApi.as_view(),
+         name="classified-file-list"),
+    path("governance/access-requests/", confidentiality.AccessRequestListApi.as_view(), name="access-request-list"),
+    path("governance/access-requests/<int:pk>/approve/", confidentiality.AccessRequestApproveApi.as_view(),
+         name="access-request-approve"),
+    path("governance/access-requests/<int:pk>/reject/", confidentiality.AccessRequestRejectApi.as_view(),
+         name="access-request-reject"),
+    path("governance/access-grants/", confidentiality.AccessGrantListApi.as_view(), name="access-grant-list"),
+    path("governance/access-grants/<int:pk>/revoke/", confidentiality.AccessGrantRevokeApi.as_view(),
+         name="access-grant-revoke"),
+    path("governance/documents/<int:pk>/pages/<int:page>/", confidentiality.DocumentPageImageApi.as_view(),
+         name="document-page-image"),
 ]

@@ -18,9 +18,10 @@ from dangan.integrations import openapi, selectors, services
 from dangan.integrations.concurrency import ConditionalMixin
 from dangan.integrations.idempotency import IdempotentMixin
 from dangan.integrations.models import ApiKey
+from dangan.api.writable import RejectProtectedFields
 from dangan.integrations.permissions import ApiKeyScopePermission, IsTenantAdmin, NotViaApiKey
 
-_ADMIN_ONLY = [permissions.IsAuthenticated, ApiKeyScopePermission, IsTenantAdmin]
+_ADMIN_ONLY = [permissions.IsAuthenticated, ApiKeyScopePermission, IsTenantAdmin, RejectProtectedFields]
 
 
 class ApiKeyOutput(serializers.ModelSerializer):

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -29,21 +31,39 @@ from .targets import CONTACT_GROUPS, CONTACT_PARTS, CUSTOM_PREFIX
 
 CONTACT_TARGETS = [[f"contact{'' if group == 1 else group}_{part}" for part in CONTACT_PARTS]
                    for group in range(1, CONTACT_GROUPS + 1)]
+EDITABLE = frozenset(customer_services.EDITABLE_FIELDS)
+
+
+@dataclass
+class Chunk:
+    """A chunk as `prepare` leaves it for `write`."""
+    outcomes: list[Outcome]
+    new_rows: list[tuple[Outcome, dict]] = field(default_factory=list)  # rows without a number
+    valid: list[tuple[Outcome, dict]] = field(default_factory=list)  # new rows validated for the bulk path
+    numbered: list[tuple[Outcome, str, dict]] = field(default_factory=list)  # rows naming a file
 
 
 class CustomerRows:
+    """`prepare` (reading, validating new rows, their search tokens: no writes) then `write`
+    (numbers, COPY, updates through the services) — imports._Pipeline runs the first for the
+    next chunk while the second runs for this one. Database reads in `prepare` hold `db_lock`,
+    which the writer holds for a whole chunk."""
+
     def __init__(self, *, actor, headers, mapping, targets, reason: str, bulk_create: bool = True) -> None:
         self.actor = actor
         self.reader = RowReader(headers, mapping, targets)
         self.reason = reason
         self.bulk_create = bulk_create
-        self.memo = Memo()
+        self.db_lock = threading.RLock()
+        self.memo = Memo(self.db_lock)
         self.settings = ArchiveSettings.load()
         self.today = timezone.localdate()  # customer_create's default first contact
         # Categories with their field definitions loaded once: clean_custom_values reads
         # category.fields.all(), which is then answered from memory.
         self.categories = {c.pk: c for c in ArchiveCategory.objects.prefetch_related("fields")}
         self.searchable = {pk: {d.key for d in c.fields.all() if d.searchable} for pk, c in self.categories.items()}
+        self._requires_custom = {pk for pk, c in self.categories.items()
+                                 if any(d.is_active and d.required for d in c.fields.all())}
         self._users = None
         self._versions: dict[int, int] = {}  # version after this job's last update of a file
         self.customer_writer = bulk.CopyWriter(Customer, with_pk=True)
@@ -85,28 +105,52 @@ class CustomerRows:
         if self._users is None:
             from dangan.accounts.models import User
 
-            self._users = {u.email.lower(): u for u in User.objects.filter(is_active=True)}
+            with self.db_lock:
+                self._users = {u.email.lower(): u for u in User.objects.filter(is_active=True)}
         user = self._users.get(str(value).strip().lower())
-        return (user, None) if user else (None, problem(errors.OWNER_UNKNOWN, "owner", value=value))
+        if user is None:
+            return None, problem(errors.OWNER_UNKNOWN, "owner", value=value)
+        assignable = self.__dict__.setdefault("_assignable", {})  # one check per person, not per row
+        if user.pk not in assignable:
+            with self.db_lock:  # reads roles and departments (see CustomerRows: the writer thread)
+                assignable[user.pk] = customer_services.owner_assignable(self.actor, user)
+        if not assignable[user.pk]:  # the bulk path skips customer_create, so the rule is checked here
+            from dangan.governance import errors as governance_errors
+
+            return None, problem(governance_errors.OWNER_NOT_ASSIGNABLE, "owner")
+        return user, None
 
     # --- the chunk -------------------------------------------------------------------------
     def process(self, rows, *, keep: bool) -> list[Outcome]:
-        read = [(row, self.reader.read(row)) for row in rows]
-        numbers = {values["archive_number"] for _, values in read if values.get("archive_number")}
+        return self.write(self.prepare(rows, keep=keep), keep=keep)
+
+    def prepare(self, rows, *, keep: bool) -> Chunk:
+        """Everything about the chunk that writes nothing: new rows validated (the bulk path)
+        with their search tokens; rows naming a file are looked up and updated in `write`."""
+        chunk = Chunk(outcomes=[])
+        for row in rows:
+            values = self.reader.read(row)
+            outcome = Outcome(row)
+            chunk.outcomes.append(outcome)
+            number = values.pop("archive_number", None)
+            if number is not None:
+                chunk.numbered.append((outcome, number, values))
+                continue
+            chunk.new_rows.append((outcome, values))
+            if self.bulk_create:
+                prepared = self._validate_new(outcome, values)
+                if prepared is not None:
+                    chunk.valid.append((outcome, prepared))
+        return chunk
+
+    def write(self, chunk: Chunk, *, keep: bool) -> list[Outcome]:
+        numbers = {number for _, number, _ in chunk.numbered}
         existing = {}
         if numbers:
             existing = {c.archive_number: c for c in customers_visible_to(self.actor).select_related("owner")
                         .filter(archive_number__in=numbers)}
-        outcomes: list[Outcome] = []
-        new_rows: list[tuple[Outcome, dict]] = []
         updates: list[tuple[Outcome, Customer, dict]] = []
-        for row, values in read:
-            outcome = Outcome(row)
-            outcomes.append(outcome)
-            number = values.pop("archive_number", None)
-            if number is None:
-                new_rows.append((outcome, values))
-                continue
+        for outcome, number, values in chunk.numbered:
             customer = existing.get(number)
             if customer is None:
                 outcome.problems.append(problem(errors.ARCHIVE_NUMBER_UNKNOWN, "archive_number", value=number))
@@ -115,13 +159,13 @@ class CustomerRows:
             else:
                 updates.append((outcome, customer, values))
         if self.bulk_create:
-            self._create_in_bulk(new_rows, keep=keep)
+            self._create_in_bulk(chunk.valid, keep=keep)
         else:
-            for outcome, values in new_rows:
+            for outcome, values in chunk.new_rows:
                 self._create_one(outcome, values, keep=keep)
         for outcome, customer, values in updates:
             self._update_one(outcome, customer, values, keep=keep)
-        return outcomes
+        return chunk.outcomes
 
     # --- new files: one service call each --------------------------------------------------
     def _create_one(self, outcome: Outcome, values: dict, *, keep: bool) -> None:
@@ -166,14 +210,14 @@ class CustomerRows:
         problems: list[Problem] = []
         contacts_in, groups = self.contacts_of(values)
         targets = FieldTargets(groups)
-        data = {key: value for key, value in values.items() if key in customer_services.EDITABLE_FIELDS}
+        data = {key: value for key, value in values.items() if key in EDITABLE}
         name = values.get("name", "")
         category, error = self.memo.get(("category", str(values.get("category", ""))),
                                         lambda: customer_services._category(values.get("category")))
         if error is not None:
             problems.extend(problems_from(error, targets))
         else:
-            category = self.categories.get(category.pk, category)
+            category = self._with_fields(category)
         try:
             plain = customer_services._clean_plain({"name": name, **data})
         except ApplicationError as exc:
@@ -197,10 +241,14 @@ class CustomerRows:
         except ApplicationError as exc:
             problems.extend(problems_from(exc, targets))
         if category is not None:
-            try:
-                custom = clean_custom_values(category, self.custom_of(values) or {})
-            except ApplicationError as exc:
-                problems.extend(problems_from(exc, targets))
+            incoming = self.custom_of(values)
+            if incoming is None and category.pk not in self._requires_custom:
+                custom = {}  # what clean_custom_values gives for no values when no field is required
+            else:
+                try:
+                    custom = clean_custom_values(category, incoming or {})
+                except ApplicationError as exc:
+                    problems.extend(problems_from(exc, targets))
         owner, owner_problem = self.owner(values.get("owner"))
         if owner_problem:
             problems.append(owner_problem)
@@ -215,15 +263,17 @@ class CustomerRows:
             "category_id": category.pk, "owner_id": owner.pk, "created_by_id": self.actor.pk, "custom_fields": custom,
             **{f"{field}_id": (term.pk if term is not None else None) for field, term in refs.items()},
         }
+        texts = search_tokens.customer_texts(address=record.get("address", ""), contacts=contacts,
+                                             custom_fields=custom, searchable=self._searchable(category))
+        syllables, initials = search_tokens.text_pinyin(record["name"])
+        record["name_pinyin"] = "".join(syllables).lower()  # search_tokens.pinyin_full
+        record["name_initials"] = initials.lower()  # search_tokens.pinyin_initials
+        tokens = search_tokens.text_tokens(name=record["name"], texts=texts)
         return {"record": record, "contacts": contacts, "category": category, "region": refs.get("region"),
-                "department": refs.get("department"), "values": values}
+                "department": refs.get("department"), "values": values,
+                "tokens": tokens, "ordered_tokens": search_tokens.ordered_tokens(tokens)}
 
-    def _create_in_bulk(self, new_rows, *, keep: bool) -> None:
-        valid = []
-        for outcome, values in new_rows:
-            prepared = self._validate_new(outcome, values)
-            if prepared is not None:
-                valid.append((outcome, prepared))
+    def _create_in_bulk(self, valid, *, keep: bool) -> None:
         if not valid:
             return
         try:
@@ -248,17 +298,12 @@ class CustomerRows:
 
         def customers():
             # A generator, consumed by COPY as it streams: the database indexes the rows already
-            # sent while the search tokens of the next ones are computed here.
+            # sent while the next ones are put together here.
             for (_, prepared), pk, number in zip(valid, ids, numbers):
-                record = prepared["record"]
+                record = dict(prepared["record"])  # prepared stays as it was, should the chunk be redone
                 record["id"], record["archive_number"] = pk, number
-                texts = search_tokens.customer_texts(
-                    address=record.get("address", ""), contacts=prepared["contacts"],
-                    custom_fields=record["custom_fields"], searchable=self._searchable(prepared["category"]))
-                tokens = search_tokens.document_tokens(archive_number=number, name=record["name"], texts=texts)
+                tokens = search_tokens.with_number(prepared["tokens"], number, prepared["ordered_tokens"])
                 record["search_vector"] = search_tokens.tsvector_literal(tokens)
-                record["name_pinyin"] = search_tokens.pinyin_full(record["name"])
-                record["name_initials"] = search_tokens.pinyin_initials(record["name"])
                 contacts.extend({"customer_id": pk, "sort": index, **contact}
                                 for index, contact in enumerate(prepared["contacts"]))
                 # record_history(action="create") writes exactly these two rows.
@@ -276,6 +321,19 @@ class CustomerRows:
         """refresh_search's searchable keys: every searchable definition, active or not."""
         keys = self.searchable.get(category.pk)
         if keys is None:
-            keys = self.searchable[category.pk] = set(
-                category.fields.filter(searchable=True).values_list("key", flat=True))
+            with self.db_lock:
+                keys = self.searchable[category.pk] = set(
+                    category.fields.filter(searchable=True).values_list("key", flat=True))
         return keys
+
+    def _with_fields(self, category):
+        """The category with its field definitions loaded (clean_custom_values reads them), from
+        the job's start or, for one made since, loaded now."""
+        found = self.categories.get(category.pk)
+        if found is None:
+            with self.db_lock:
+                found = ArchiveCategory.objects.prefetch_related("fields").get(pk=category.pk)
+            if any(d.is_active and d.required for d in found.fields.all()):
+                self._requires_custom.add(found.pk)
+            self.categories[found.pk] = found
+        return found

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -35,8 +37,30 @@ def read_shared_strings(source) -> list[str]:
     100,000-row register with 400,000 distinct texts (names, addresses, phones) that was
     seconds before the first row, in the upload request too. Same result: the plain <t> text
     plus the <t> of each rich-text run, phonetic runs (<rPh>) left out, "x005F_" unescaped.
+    Tables in the plain form Excel and WPS write are read by _plain_shared_strings, anything
+    else by the XML parser.
     """
     from openpyxl.utils.indexed_list import IndexedList
+
+    data = source.read(PLAIN_STRINGS_LIMIT + 1)
+    strings = _plain_shared_strings(data) if len(data) <= PLAIN_STRINGS_LIMIT else None
+    if strings is None:
+        source.seek(0)
+        strings = _parsed_shared_strings(source)
+    return IndexedList(strings)
+
+
+def _si_text(node, t: str, r: str) -> str:
+    plain = node.find(t)
+    parts = [plain.text] if plain is not None and plain.text is not None else []
+    for run in node.iterfind(r):
+        text = run.find(t)
+        if text is not None and text.text is not None:
+            parts.append(text.text)
+    return "".join(parts).replace("x005F_", "")
+
+
+def _parsed_shared_strings(source) -> list[str]:
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
@@ -45,15 +69,93 @@ def read_shared_strings(source) -> list[str]:
     for _, node in iterparse(source):
         if node.tag != si:
             continue
-        plain = node.find(t)
-        parts = [plain.text] if plain is not None and plain.text is not None else []
-        for run in node.iterfind(r):
-            text = run.find(t)
-            if text is not None and text.text is not None:
-                parts.append(text.text)
-        strings.append("".join(parts).replace("x005F_", ""))
+        strings.append(_si_text(node, t, r))
         node.clear()
-    return IndexedList(strings)
+    return strings
+
+
+# Past this size the table is parsed as a stream rather than read whole (memory).
+PLAIN_STRINGS_LIMIT = 64 * 1024 * 1024
+_SHEET_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_XML_DECLARATION = re.compile(r'<\?xml\s[^>]*?\?>\s*')
+_SST_OPEN = re.compile(r'<sst\s[^>]*?xmlns="' + re.escape(_SHEET_MAIN_NS) + r'"[^>]*>')
+# One <si>: plain text (the usual case), an empty one, or anything else (rich text, phonetic
+# runs, CDATA …) handed to the XML parser.
+_SI = re.compile(r'<si><t>([^<]*)</t></si>|<si><t xml:space="preserve">([^<]*)</t></si>|<si><t/></si>|<si/>'
+                 r'|<si>(.*?)</si>', re.S)
+_REFERENCE = re.compile(r'&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));')
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _xml_text(raw: str) -> str | None:
+    """Character data as an XML parser reports it: line ends normalised, references resolved;
+    None for anything a parser would refuse (then the table is parsed)."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" not in raw:
+        return raw
+    if raw.count("&") != len(_REFERENCE.findall(raw)):
+        return None
+
+    def resolve(match):
+        decimal, hexadecimal, name = match.groups()
+        return _NAMED[name] if name else chr(int(decimal) if decimal else int(hexadecimal, 16))
+
+    try:
+        return _REFERENCE.sub(resolve, raw)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _plain_shared_strings(data: bytes) -> list[str] | None:
+    """The shared-string table read with regular expressions when it has the plain shape Excel
+    and WPS give it: UTF-8, <sst> in the spreadsheet namespace, <si> elements one after
+    another. Rich-text items go through the XML parser one by one. None if anything is
+    unusual: the caller then parses the whole table."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    text = text.removeprefix("\ufeff")
+    declaration = _XML_DECLARATION.match(text)
+    if declaration:
+        encoding = re.search(r'encoding=["\']([^"\']+)', declaration.group())
+        if encoding and encoding.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+            return None
+    start = _SST_OPEN.search(text, declaration.end() if declaration else 0)
+    end = text.rfind("</sst>")
+    if start is None or end < start.end() or text[declaration.end() if declaration else 0:start.start()].strip() \
+            or text[end + len("</sst>"):].strip():
+        return None
+    t, r = f"{{{_SHEET_MAIN_NS}}}t", f"{{{_SHEET_MAIN_NS}}}r"
+    strings = []
+    position, body_end = start.end(), end
+    append = strings.append
+    for match in _SI.finditer(text, position, body_end):
+        if match.start() != position and text[position:match.start()].strip():
+            return None  # something other than <si> between items
+        position = match.end()
+        plain, preserved, other = match.group(1), match.group(2), match.group(3)
+        raw = plain if plain is not None else preserved
+        if raw is not None:
+            value = _xml_text(raw)
+            if value is None:
+                return None
+        elif other is None:
+            value = ""  # <si/>, <si><t/></si>
+        else:
+            try:
+                node = ElementTree.fromstring(f'<si xmlns="{_SHEET_MAIN_NS}">{other}</si>')
+            except ElementTree.ParseError:
+                return None  # e.g. a prefix declared on <sst>: the whole table is parsed
+            append(_si_text(node, t, r))
+            continue
+        append(value.replace("x005F_", "") if "x005F_" in value else value)
+    if text[position:body_end].strip():
+        return None
+    return strings
 
 
 def _excel_reader_class():
@@ -73,6 +175,121 @@ def _excel_reader_class():
 
 def _ExcelReader(*args, **kwargs):
     return _excel_reader_class()(*args, **kwargs)
+
+
+@functools.cache
+def _values_parser_class():
+    from openpyxl.cell.text import Text
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+    from openpyxl.worksheet._reader import INLINE_STRING, VALUE_TAG, WorkSheetParser, _cast_number
+
+    digits = "0123456789"
+
+    class ValuesParser(WorkSheetParser):
+        """openpyxl's sheet parser, each row read as (column, value) pairs and nothing else.
+
+        openpyxl's parse_cell builds a dict per cell and splits its reference character by
+        character in Python (coordinate_to_tuple); that, not the XML, was most of the reading
+        time. The values are openpyxl's (read-only, data_only): the same casts, shared strings,
+        dates by cell style, inline strings, and a cell without a reference following the last.
+        """
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._columns: dict[str, int] = {}
+
+        def _column(self, ref: str) -> int:
+            letters = ref.rstrip(digits)
+            column = self._columns.get(letters)
+            if column is None:
+                if not (letters.isascii() and letters.isalpha() and ref[len(letters):].isdigit()):
+                    return coordinate_to_tuple(ref)[1]  # openpyxl's own answer (or error)
+                column = self._columns[letters] = coordinate_to_tuple(ref)[1]
+            return column
+
+        def parse_row(self, row):
+            number = row.get("r")
+            if number is None:
+                self.row_counter += 1
+            else:
+                try:
+                    self.row_counter = int(number)
+                except ValueError:
+                    value = float(number)
+                    if not value.is_integer():
+                        raise ValueError(f"{number} is not a valid row number") from None
+                    self.row_counter = int(value)
+            column = 0
+            cells = []
+            strings, date_formats = self.shared_strings, self.date_formats
+            for element in row:
+                ref = element.get("r")
+                column = self._column(ref) if ref else column + 1
+                data_type = element.get("t", "n")
+                if data_type == "inlineStr":
+                    child = element.find(INLINE_STRING)
+                    value = Text.from_tree(child).content if child is not None else None
+                else:
+                    value = element.findtext(VALUE_TAG, None) or None
+                    if value is not None:
+                        if data_type == "s":
+                            value = strings[int(value)]
+                        elif data_type == "n":
+                            value = _cast_number(value)
+                            if date_formats:
+                                style = element.get("s", 0)
+                                style = int(style) if style else style
+                                if style in date_formats:
+                                    try:
+                                        value = from_excel(value, self.epoch,
+                                                           timedelta=style in self.timedelta_formats)
+                                    except (OverflowError, ValueError):
+                                        value = "#VALUE!"  # openpyxl's value for such a cell
+                        elif data_type == "b":
+                            value = bool(int(value))
+                        elif data_type == "d":
+                            value = from_ISO8601(value)
+                cells.append((column, value))
+            self.col_counter = column
+            return self.row_counter, cells
+
+    return ValuesParser
+
+
+def sheet_values(sheet) -> Iterator[tuple]:
+    """`sheet.iter_rows(values_only=True)` of a read-only worksheet, row for row the same
+    tuples (missing rows as empty ones, rows padded to the declared width, nothing past the
+    declared size), through the faster parser above."""
+    parser_class = _values_parser_class()
+    max_col, max_row = sheet.max_column, sheet.max_row
+    workbook = sheet.parent
+    empty_row = (None,) * max_col if max_col is not None else ()
+    counter = 1
+    index = 1
+    with sheet._get_source() as source:
+        parser = parser_class(source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+                              date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        for index, cells in parser.parse():
+            if max_row is not None and index > max_row:
+                break
+            while counter < index:  # rows the file leaves out
+                counter += 1
+                yield empty_row
+            if counter <= index:
+                counter += 1
+                if not cells and not max_col:
+                    yield ()
+                    continue
+                width = max_col or cells[-1][0]
+                values = [None] * width
+                for column, value in cells:
+                    if 1 <= column <= width:
+                        values[column - 1] = value
+                yield tuple(values)
+    if max_row is not None and max_row < index:
+        for _ in range(counter, max_row + 1):
+            yield empty_row
 
 
 @dataclass(frozen=True)
@@ -182,7 +399,7 @@ class Table:
 
     def _raw_rows(self) -> Iterator[tuple[int, tuple]]:
         if self.format == "xlsx":
-            for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
+            for number, values in enumerate(sheet_values(self._sheet), start=1):
                 yield number, values
         else:
             self._text.seek(0)

@@ -2,6 +2,7 @@
 lookups, and running one service call inside its own savepoint."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
@@ -10,7 +11,7 @@ from dangan.platform.errors import ApplicationError, ErrorCode
 
 from . import errors
 from .parsing import Row
-from .targets import CUSTOM_PREFIX, Target, coerce, is_empty
+from .targets import CUSTOM_PREFIX, Target, converter
 
 
 @dataclass
@@ -42,15 +43,17 @@ class RowReader:
     update an empty cell leaves the stored value alone)."""
 
     def __init__(self, headers: list[str], mapping: dict[str, str | None], targets: dict[str, Target]) -> None:
-        self.columns = [(index, targets[mapping[header]]) for index, header in enumerate(headers)
-                        if mapping.get(header) and mapping[header] in targets]
+        self.columns = [(index, targets[mapping[header]].key, converter(targets[mapping[header]]))
+                        for index, header in enumerate(headers) if mapping.get(header) and mapping[header] in targets]
 
     def read(self, row: Row) -> dict:
         values = {}
-        for index, target in self.columns:
-            cell = row.values[index]
-            if not is_empty(cell):
-                values[target.key] = coerce(target, cell)
+        cells = row.values
+        for index, key, convert in self.columns:
+            cell = cells[index]
+            # is_empty(), inlined: it ran for every cell of every row
+            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                values[key] = convert(cell)
         return values
 
 
@@ -93,17 +96,23 @@ class Memo:
     """Results of lookups by value (a category, a classification term, a department, a
     permission), errors included, so each distinct value costs one service call per job."""
 
-    def __init__(self) -> None:
+    def __init__(self, lock=None) -> None:
         self._results: dict = {}
+        # Held while computing: the lookups query the database, which the import's writer
+        # thread may be using (imports._Pipeline).
+        self._lock = lock or contextlib.nullcontext()
 
     def get(self, key, compute):
         """(value, None) or (None, ApplicationError)."""
-        if key not in self._results:
-            try:
-                self._results[key] = (compute(), None)
-            except ApplicationError as exc:
-                self._results[key] = (None, exc)
-        return self._results[key]
+        found = self._results.get(key)
+        if found is None:
+            with self._lock:
+                try:
+                    found = (compute(), None)
+                except ApplicationError as exc:
+                    found = (None, exc)
+            self._results[key] = found
+        return found
 
 
 def run_in_savepoint(call, *, keep: bool):

@@ -102,17 +102,58 @@ def pinyin_initials(text: str) -> str:
 
 def document_tokens(*, archive_number: str, name: str, texts: list[str]) -> list[str]:
     """archives.search.document_tokens, with memoised pinyin."""
+    return with_number(text_tokens(name=name, texts=texts), archive_number)
+
+
+def text_tokens(*, name: str, texts: list[str]) -> set[str]:
+    """document_tokens without the archive number's: all that can be known before numbering
+    (the import computes these while the previous chunk is being written)."""
     tokens: set[str] = set()
-    for text in [archive_number, name, *texts]:
-        tokens |= cjk_ngrams(text)
-        tokens |= ascii_words(text)
     for text in [name, *texts]:
-        if CJK.search(text or ""):
+        if text:
+            tokens |= _one_text_tokens(text)
+    return tokens
+
+
+_text_memo: dict[str, frozenset] = {}
+
+
+def _one_text_tokens(text: str) -> frozenset:
+    """One text's share of document_tokens, memoised: contact names, company names and the
+    like recur across a register."""
+    found = _text_memo.get(text)
+    if found is None:
+        tokens = cjk_ngrams(text) | ascii_words(text)
+        if CJK.search(text):
             syllables, initials = text_pinyin(text)
             tokens.add("".join(syllables).lower()[:MAX_TOKEN])
             tokens.add(initials.lower()[:MAX_TOKEN])
             tokens.update(syllables)
-    return sorted(token for token in tokens if token)
+        if len(_text_memo) >= MEMO_LIMIT:
+            _text_memo.clear()
+        found = _text_memo[text] = frozenset(tokens)
+    return found
+
+
+def with_number(tokens: set[str], archive_number: str, ordered: list[str] | None = None) -> list[str]:
+    """document_tokens from text_tokens and the number (its n-grams and words join the set).
+    `ordered`: sorted(tokens) without "" when the caller has it already (the import sorts
+    while the previous chunk is written); only the number's few new tokens are then merged in."""
+    extra = (cjk_ngrams(archive_number) | ascii_words(archive_number)) - tokens
+    extra.discard("")
+    if ordered is None:
+        return sorted(token for token in tokens | extra if token)
+    if not extra:
+        return ordered
+    merged = ordered + list(extra)
+    merged.sort()  # two sorted runs: a linear merge for Python's sort
+    return merged
+
+
+def ordered_tokens(tokens: set[str]) -> list[str]:
+    """sorted(tokens) without "" (taken out of the set itself, which with_number accepts)."""
+    tokens.discard("")
+    return sorted(tokens)
 
 
 def customer_texts(*, address: str, contacts: list[dict], custom_fields: dict, searchable: set[str]) -> list[str]:

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from django.utils import translation
 
+from dangan.governance import errors as governance_errors
+from dangan.governance.writable import PROTECTED_FIELDS
 from dangan.platform.errors import ApplicationError
 
 from ..models import CustomFieldDefinition, Customer, SalesLedgerEntry
@@ -227,6 +229,9 @@ def clean_mapping(kind: str, headers: list[str], mapping: dict, targets: list[Ta
                                    en=f"the file has no column “{header}”.")
         if target in (None, ""):
             continue
+        if target not in known and target in PROTECTED_FIELDS:
+            # state, retention, legal hold …: the services' to decide, never a column's
+            raise ApplicationError(governance_errors.FIELD_NOT_WRITABLE, field=f"mapping.{header}", name=target)
         if target not in known:
             raise ApplicationError(errors.MAPPING_INVALID, field=f"mapping.{header}", zh=f"未知字段“{target}”。",
                                    en=f"unknown target “{target}”.")
@@ -330,15 +335,20 @@ def as_custom(value):
 
 
 def coerce(target: Target, value):
+    return converter(target)(value)
+
+
+def converter(target: Target):
+    """The function coerce() applies to the target's cells (chosen once per column)."""
     kind = target.kind
     if kind == "date":
-        return as_date(value)
+        return as_date
     if kind == "bool":
-        return as_bool(value)
+        return as_bool
     if kind in ("integer", "decimal"):
-        return as_number(value)
+        return as_number
     if kind == "choice":
-        return as_choice(target, value)
+        return lambda value: as_choice(target, value)
     if kind == "custom":
-        return as_custom(value)
-    return as_text(value)
+        return as_custom
+    return as_text

@@ -76,20 +76,23 @@ class Customer(models.Model):
     archive_number = models.CharField(_("档案编号"), max_length=80, unique=True)
     name = models.CharField(_("客户名称"), max_length=200)
     kind = models.CharField(_("客户类型"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
+    # db_index=False on the keys that lead one of Meta.indexes (category, industry, region,
+    # grade, department, owner): Django's own index on each would only duplicate it, and every
+    # imported file paid for maintaining both.
     category = models.ForeignKey("archives.ArchiveCategory", on_delete=models.PROTECT, related_name="customers",
-                                 verbose_name=_("档案类别"))
+                                 verbose_name=_("档案类别"), db_index=False)
     industry = models.ForeignKey("archives.ClassificationTerm", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("所属行业"))
+                                 related_name="+", verbose_name=_("所属行业"), db_index=False)
     region = models.ForeignKey("archives.ClassificationTerm", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("地区"))
+                               related_name="+", verbose_name=_("地区"), db_index=False)
     customer_type = models.ForeignKey("archives.ClassificationTerm", on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="+", verbose_name=_("客户性质"))
     cooperation_project = models.ForeignKey("archives.ClassificationTerm", on_delete=models.PROTECT, null=True,
                                             blank=True, related_name="+", verbose_name=_("合作项目"))
     grade = models.ForeignKey("archives.ClassificationTerm", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("客户等级"))
+                              related_name="+", verbose_name=_("客户等级"), db_index=False)
     department = models.ForeignKey("archives.Department", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="customers", verbose_name=_("部门"))
+                                   related_name="customers", verbose_name=_("部门"), db_index=False)
     volume = models.ForeignKey("archives.ArchiveVolume", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="customers", verbose_name=_("档案夹/册"))
     is_key_customer = models.BooleanField(_("重点客户"), default=False)
@@ -120,7 +123,7 @@ class Customer(models.Model):
 
     # --- people and life cycle (R3) ---
     owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="owned_customers",
-                              verbose_name=_("负责人（业务员）"))
+                              verbose_name=_("负责人（业务员）"), db_index=False)
     custodian = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="kept_customers", verbose_name=_("保管人"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
@@ -149,6 +152,10 @@ class Customer(models.Model):
                                        related_name="+", verbose_name=_("保管期限规则"))
     # which component of the rule gave the date: {"component": "shelf_life", "from": "2027-03-01", …}
     retention_basis = models.JSONField(default=dict, blank=True)
+    # --- confidentiality (密级), set only by governance.services.confidentiality; empty: unclassified ---
+    confidentiality = models.ForeignKey("governance.ConfidentialityLevel", on_delete=models.PROTECT, null=True,
+                                        blank=True, related_name="+", verbose_name=_("密级"),
+                                        db_index=False)  # only ever read through the row; spares imports an index
 
     # --- concurrency and search ---
     version = models.PositiveIntegerField(default=1)
@@ -174,6 +181,10 @@ class Customer(models.Model):
             models.Index(fields=["next_review_on"], name="archives_cust_review_idx"),
             models.Index(Lower("name_initials"), name="archives_cust_initials_idx"),
             GinIndex(fields=["search_vector"], name="archives_cust_search_idx"),
+            # Classified files (密级) are few: a partial index finds them for the viewing rule's
+            # subquery, and costs an unclassified insert (an import) nothing.
+            models.Index(fields=["confidentiality"], condition=models.Q(confidentiality__isnull=False),
+                         name="archives_cust_conf_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from dangan.accounts import roles
+from dangan.accounts import roles, two_factor
+from dangan.governance import masking
 from dangan.governance.services.audit import audit_record
 from dangan.governance.services.retention import retention_recompute
 from dangan.platform import errors as platform_errors
@@ -14,7 +16,7 @@ from dangan.platform.errors import ApplicationError
 
 from .. import errors, numbering
 from ..custom_fields import clean_custom_values
-from ..models import ArchiveCategory, ArchiveSettings, ChangeRequest, Contact, Customer, CustomerState
+from ..models import ArchiveCategory, ArchiveSettings, ChangeRequest, Contact, Customer, CustomerState, Department
 from ._common import department_for, jsonable, lock_customer, record_history, supervises, term_for
 from .search_index import refresh_search
 
@@ -175,8 +177,11 @@ def customer_create(*, actor, category, name: str, owner=None, contacts: list | 
                     custom_fields: dict | None = None, **data) -> Customer:
     """A new file starts as a draft owned by the person in direct contact, numbered by its
     category's scheme, due for submission within the company's deadline."""
+    if roles.is_read_only_auditor(actor):
+        raise ApplicationError(errors.FORBIDDEN)
     category = _category(category)
     owner = owner or actor
+    check_owner_assignable(actor, owner)
     plain = _clean_plain({"name": name, **data})
     refs = _resolve_refs(data)
     contact_rows = _clean_contacts(contacts)
@@ -199,6 +204,24 @@ def customer_create(*, actor, category, name: str, owner=None, contacts: list | 
     audit_record(actor=actor, action="customer.create", obj=customer,
                  summary={"archive_number": customer.archive_number, "category": category.code})
     return customer
+
+
+def owner_assignable(actor, owner) -> bool:
+    """Whom a new file may be given to (R6): oneself; anyone active for custodians and tenant
+    administrators; otherwise people of a department the actor belongs to or manages. Nobody
+    hands a file to another department's salesperson."""
+    if owner is None or not getattr(owner, "is_active", False):
+        return False
+    if owner.pk == actor.pk or roles.is_tenant_admin(actor) or roles.has_role(actor, roles.CUSTODIAN):
+        return True
+    return Department.objects.filter(members=owner).filter(Q(members=actor) | Q(manager=actor)).exists()
+
+
+def check_owner_assignable(actor, owner) -> None:
+    if not owner_assignable(actor, owner):
+        from dangan.governance import errors as governance_errors
+
+        raise ApplicationError(governance_errors.OWNER_NOT_ASSIGNABLE, field="owner")
 
 
 def _may_edit(actor, customer: Customer) -> bool:
@@ -232,15 +255,18 @@ def customer_update(*, actor, customer: Customer, data: dict, reason: str = "",
             changes["category"] = (customer.category, category)
     target_category = changes["category"][1] if "category" in changes else customer.category
     if "custom_fields" in data or "category" in changes:
-        custom = clean_custom_values(target_category, data.get("custom_fields") or {},
-                                     existing=customer.custom_fields)
+        # A value sent back as it was shown (masked, governance/masking.py) keeps the stored one.
+        incoming = masking.restore_custom_fields(data.get("custom_fields") or {}, customer.custom_fields,
+                                                 customer.category_id)
+        custom = clean_custom_values(target_category, incoming, existing=customer.custom_fields)
         for key in set(custom) | set(customer.custom_fields or {}):
             old, new = (customer.custom_fields or {}).get(key), custom.get(key)
             if old != new:
                 changes[f"custom_fields.{key}"] = (old, new)
     if "contacts" in data:
-        new_contacts = _clean_contacts(data["contacts"])
         old_contacts = _contacts_snapshot(customer)
+        new_contacts = _clean_contacts(masking.restore_contact_phones(
+            data["contacts"], [contact["phone"] for contact in old_contacts]))
         if new_contacts != old_contacts:
             changes["contacts"] = (old_contacts, new_contacts)
     if not changes:
@@ -366,6 +392,8 @@ def _check_decider(actor, change_request: ChangeRequest, customer: Customer) -> 
         raise ApplicationError(errors.SELF_REVIEW)
     if not (supervises(actor, customer.owner) or roles.is_tenant_admin(actor)):
         raise ApplicationError(errors.NOT_SUPERVISOR)
+    # Under the company's two-factor rule only a session verified with a code decides (accounts/two_factor.py).
+    two_factor.require_verified_approver(actor)
 
 
 __all__ = ["customer_create", "customer_update", "change_request_approve", "change_request_reject",

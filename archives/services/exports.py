@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from dangan.documents.storage import object_store
+from dangan.governance import masking
 from dangan.governance.services.access import access_record
 from dangan.platform.errors import ApplicationError
 from dangan.platform.logging import get_logger
@@ -74,9 +75,22 @@ def _contact(index: int, part: str) -> Callable:
     return get
 
 
-def _other_contacts(customer) -> str:
+def _other_contacts(customer, masker=None) -> str:
     rest = customer.export_contacts[targets_module.CONTACT_GROUPS:]
-    return "；".join(" ".join(filter(None, [c.name, c.phone, c.email, c.position])) for c in rest)
+    phone = (lambda c: masker.value(customer, masking.PHONE, c.phone)) if masker else (lambda c: c.phone)
+    return "；".join(" ".join(filter(None, [c.name, phone(c), c.email, c.position])) for c in rest)
+
+
+def _masked(getter: Callable, masker, kind: str) -> Callable:
+    return lambda customer: masker.value(customer, kind, getter(customer))
+
+
+def _masked_custom(getter: Callable, masker, key: str) -> Callable:
+    def get(customer):
+        value = getter(customer)
+        kind = masker.custom_kinds(customer.category_id).get(key)
+        return masker.value(customer, kind, value) if kind else value
+    return get
 
 
 def _basic_getter(target: targets_module.Target) -> Callable:
@@ -103,7 +117,7 @@ def _custom_value(value):
     return value
 
 
-def _custom_columns(filters: dict) -> list[tuple[str, Callable]]:
+def _custom_columns(filters: dict, masker=None) -> list[tuple[str, Callable]]:
     definitions = CustomFieldDefinition.objects.filter(is_active=True, category__is_active=True)
     if filters.get("category"):
         definitions = definitions.filter(category_id=filters["category"])
@@ -118,17 +132,27 @@ def _custom_columns(filters: dict) -> list[tuple[str, Callable]]:
     for key, label in labels.items():
         # The import recognises "label（key）" too, so an ambiguous label still maps back.
         header = label if counts[label] == 1 else f"{label}（{key}）"
-        columns.append((header, lambda c, key=key: _custom_value((c.custom_fields or {}).get(key))))
+        getter = lambda c, key=key: _custom_value((c.custom_fields or {}).get(key))  # noqa: E731
+        columns.append((header, _masked_custom(getter, masker, key) if masker else getter))
     return columns
 
 
-def export_columns(filters: dict) -> list[tuple[str, Callable]]:
+def _target_getter(target: targets_module.Target, masker) -> Callable:
+    getter = _basic_getter(target)
+    if masker is not None and target.key.startswith("contact") and target.key.endswith("_phone"):
+        return _masked(getter, masker, masking.PHONE)
+    return getter
+
+
+def export_columns(filters: dict, masker=None) -> list[tuple[str, Callable]]:
     """(header, getter) pairs: the importable fields under their import labels, contacts, the
-    life-cycle fields (read-only on import), then custom fields by label."""
+    life-cycle fields (read-only on import), then custom fields by label. With a `masker`,
+    sensitive values read as that viewer may see them (governance/masking.py)."""
     with translation.override("zh-hans"):
-        columns = [(target.label, _basic_getter(target)) for target in targets_module.targets_for("customers", [])]
+        columns = [(target.label, _target_getter(target, masker))
+                   for target in targets_module.targets_for("customers", [])]
         columns += [
-            ("其他联系人", _other_contacts),
+            ("其他联系人", lambda c: _other_contacts(c, masker)),
             ("状态", lambda c: c.get_state_display()),
             ("保管人", lambda c: c.custodian.email if c.custodian else ""),
             ("建档人", lambda c: c.created_by.email),
@@ -140,12 +164,15 @@ def export_columns(filters: dict) -> list[tuple[str, Callable]]:
             ("最近业务往来", lambda c: c.last_activity_on),
             ("档案夹/册", lambda c: c.volume.code if c.volume else ""),
         ]
-    return columns + _custom_columns(filters)
+    return columns + _custom_columns(filters, masker)
 
 
 def _customers(*, user, filters: dict):
     # Every relation a column reads, whatever the list itself joins: one query per 1,000 rows.
-    return (customer_list(user=user, filters=filters)
+    from dangan.governance.selectors import unclassified_q
+
+    # Classified files (密级) never leave in an export, whoever asks: not even cleared viewers.
+    return (customer_list(user=user, filters=filters).filter(unclassified_q())
             .select_related("category", "owner", "grade", "region", "industry", "department", "customer_type",
                             "cooperation_project", "custodian", "created_by", "volume")
             .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "sort", "pk"),
@@ -156,7 +183,9 @@ def _customers(*, user, filters: dict):
 def export_start(*, actor, filters: dict | None = None) -> ExportRecord:
     """Record the export and write it — now if the list is small, else on the worker."""
     filters = clean_filters(filters)
-    total = customer_list(user=actor, filters=filters).count()
+    from dangan.governance.selectors import unclassified_q
+
+    total = customer_list(user=actor, filters=filters).filter(unclassified_q()).count()
     record = ExportRecord.objects.create(created_by=actor, filters=filters, total_rows=total)
     access_record(actor=actor, action="export", obj=record, query=filters, result_count=total)
     if total <= SYNC_EXPORT_MAX_ROWS:
@@ -191,7 +220,8 @@ def _write(record: ExportRecord) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    columns = export_columns(record.filters)
+    # The file holds what its author may see: sensitive values masked unless their role allows.
+    columns = export_columns(record.filters, masking.Masker(record.created_by))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("客户档案")
     for index, (header, _) in enumerate(columns, start=1):

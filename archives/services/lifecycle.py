@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from dangan.accounts import roles
+from dangan.accounts import roles, two_factor
 from dangan.governance.services.audit import audit_record
 from dangan.governance.services.retention import retention_recompute
 from dangan.platform.errors import ApplicationError
@@ -73,6 +73,8 @@ def _check_reviewer(actor, customer: Customer) -> None:
         raise ApplicationError(errors.SELF_REVIEW)
     if not (supervises(actor, customer.owner) or roles.is_tenant_admin(actor)):
         raise ApplicationError(errors.NOT_SUPERVISOR)
+    # Under the company's two-factor rule only a session verified with a code decides (accounts/two_factor.py).
+    two_factor.require_verified_approver(actor)
 
 
 @transaction.atomic

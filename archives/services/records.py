@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangan.accounts import roles
+from dangan.governance import masking
 from dangan.governance.services.audit import audit_record
 from dangan.governance.services.retention import retention_recompute
 from dangan.platform import errors as platform_errors
@@ -97,6 +98,8 @@ def ledger_entry_update(*, actor, entry: SalesLedgerEntry, **data) -> SalesLedge
     entry = SalesLedgerEntry.objects.select_for_update().get(pk=entry.pk)
     _may_write(actor, entry.customer)
     for name, value in _clean_ledger_data(data).items():
+        if name == "buyer_contact":  # a value the client was shown masked keeps the real one
+            value = masking.keep_masked(value, entry.buyer_contact, masking.PHONE)
         setattr(entry, name, value)
     _full_clean(entry, exclude=["customer", "created_by"])
     entry.save()

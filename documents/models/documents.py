@@ -59,6 +59,7 @@ class Document(models.Model):
     class State(models.TextChoices):
         EMPTY = "empty", _("暂无可用文件")
         AVAILABLE = "available", _("可用")
+        DELETED = "deleted", _("已删除")
 
     customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="documents",
                                  verbose_name=_("客户档案"))
@@ -80,9 +81,21 @@ class Document(models.Model):
     current_version = models.ForeignKey("documents.DocumentVersion", on_delete=models.SET_NULL, null=True,
                                         blank=True, related_name="+")
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.EMPTY)
+    # 密级 of this document (empty: the file's level applies), set only by
+    # governance.services.confidentiality; the stricter of the two governs.
+    confidentiality = models.ForeignKey("governance.ConfidentialityLevel", on_delete=models.PROTECT, null=True,
+                                        blank=True, related_name="+", verbose_name=_("密级"),
+                                        db_index=False)  # only ever read through the row; spares imports an index
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Soft deletion (documents/services/deletion.py): the row stays for the audit trail, out of
+    # every list, search and completeness count; a task purges its versions' objects.
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    deleted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    deletion_reason = models.CharField(_("删除原因"), max_length=500, blank=True)
+    objects_purged_at = models.DateTimeField(null=True, blank=True)
     # jieba search-mode tokens of the current version's text, the title and the type, stored
     # literally (array_to_tsvector); see documents/search.py.
     search_vector = SearchVectorField(null=True, editable=False)

@@ -128,7 +128,7 @@ def applicable_items(customer: Customer) -> list[ChecklistItem]:
 def _held_copies(customer_ids: list[int]) -> dict[int, dict[tuple[int, str], int]]:
     """customer → (type id, original/copy) → copies that are really there."""
     held: dict[int, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
-    rows = Document.objects.filter(customer_id__in=customer_ids).filter(
+    rows = Document.objects.filter(customer_id__in=customer_ids, deleted_at__isnull=True).filter(
         Q(state=Document.State.AVAILABLE) | Q(physical_location__isnull=False),
     ).values_list("customer_id", "document_type_id", "original_or_copy", "copies")
     for customer_id, type_id, form, copies in rows:

@@ -91,6 +91,10 @@ def resolve_links(*, ledger_entry=None, voucher_copy=None, checklist_item=None, 
     }
 
 
+_HELD_RELATIONS = ["customer", "document_type", "created_by", "ledger_entry", "voucher_copy", "checklist_item",
+                   "physical_location"]
+
+
 def document_create(*, actor, customer: Customer, document_type, title: str = "",
                     original_or_copy: str | None = None, copies: int = 1, ledger_entry=None, voucher_copy=None,
                     checklist_item=None, physical_location=None) -> Document:
@@ -105,7 +109,9 @@ def document_create(*, actor, customer: Customer, document_type, title: str = ""
             original_or_copy=original_or_copy or doc_type.default_original_or_copy, copies=copies,
             ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item,
             physical_location=physical_location, created_by=actor)
-        clean(document, exclude=["current_version"])
+        # The related rows are instances found above: validating that they exist again would
+        # cost a query each on every upload.
+        clean(document, exclude=["current_version", *_HELD_RELATIONS])
         document.save()
         refresh_search(document)
         if physical_location is not None:
@@ -120,6 +126,8 @@ def document_update(*, actor, document: Document, **changes) -> Document:
     """Metadata only; the files themselves are immutable versions."""
     require_writer(actor)
     document = Document.objects.select_for_update(of=("self",)).select_related("customer").get(pk=document.pk)
+    if document.deleted_at is not None:
+        raise ApplicationError(errors.DOCUMENT_DELETED)
     if "document_type" in changes:
         document.document_type = document_type_for(changes.pop("document_type"))
     for name in ("title", "original_or_copy", "copies", "ledger_entry", "voucher_copy", "checklist_item",

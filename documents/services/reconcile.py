@@ -10,6 +10,9 @@
   quarantine object and unfinished multipart upload removed.
 - Versions stuck in `uploaded` or `verified` (a killed worker whose message the broker did not
   redeliver) are queued again; the tasks are idempotent.
+- Deleted documents whose objects were not purged are queued for purging again; their rows
+  claim no object (what a purge missed goes as an orphan).
+- The storage usage counter is recounted from the rows (documents/services/quota.py).
 
 Rows are read before the bucket is listed: an object written after the read belongs to a row
 the read did not see, and is younger than the grace period anyway.
@@ -25,8 +28,10 @@ from django.utils import timezone
 
 from dangan.platform.logging import get_logger
 
-from ..models import DocumentVersion, UploadState
+from ..models import Document, DocumentVersion, UploadState
 from ..storage import object_store
+from . import quota
+from .deletion import queue_purge
 from .uploads import queue_process, queue_verify, version_reject
 
 log = get_logger(__name__)
@@ -45,8 +50,8 @@ def reconcile(*, now: dt.datetime | None = None, grace: dt.timedelta | None = No
     # 1. rows first (see the module docstring)
     claimed: set[str] = set()
     stored_versions: dict[str, tuple[int, bool]] = {}  # object key → (version id, flagged missing)
-    rows = DocumentVersion.objects.values_list("pk", "upload_state", "object_key", "quarantine_key", "thumbnail_key",
-                                               "object_missing_at")
+    rows = DocumentVersion.objects.filter(document__deleted_at__isnull=True).values_list(
+        "pk", "upload_state", "object_key", "quarantine_key", "thumbnail_key", "object_missing_at")
     for pk, state, object_key, quarantine_key, thumbnail_key, missing_at in rows.iterator(chunk_size=5000):
         if state in (UploadState.PENDING, UploadState.UPLOADED):
             claimed.add(quarantine_key)
@@ -82,12 +87,15 @@ def reconcile(*, now: dt.datetime | None = None, grace: dt.timedelta | None = No
     expired = _expire_uploads(now, dry_run=dry_run)
     requeued = _requeue_stalled(now - stalled, dry_run=dry_run)
     aborted = _abort_stale_multipart(cutoff, claimed, dry_run=dry_run)
+    purges = _requeue_purges(now - stalled, dry_run=dry_run)
+    usage_before, usage_after = quota.usage_recount() if not dry_run else (quota.storage_used(),) * 2
 
     report = {
         "objects": len(listed), "orphans": len(orphans), "orphans_deleted": 0 if dry_run else len(orphans),
         "orphan_keys": orphans[:REPORT_LIMIT], "missing": len(missing),
         "missing_versions": [pk for _, pk in missing][:REPORT_LIMIT], "missing_restored": len(returned),
         "expired_uploads": len(expired), "requeued": len(requeued), "multipart_aborted": aborted,
+        "purges_requeued": len(purges), "usage_bytes_before": usage_before, "usage_bytes": usage_after,
         "dry_run": dry_run,
     }
     log.info("documents_reconciled", **{k: v for k, v in report.items() if not isinstance(v, list)})
@@ -134,3 +142,14 @@ def _abort_stale_multipart(cutoff: dt.datetime, claimed: set[str], *, dry_run: b
             store.abort_multipart(upload["Key"], upload_id=upload["UploadId"])
         aborted += 1
     return aborted
+
+
+def _requeue_purges(before: dt.datetime, *, dry_run: bool) -> list[int]:
+    """Deleted documents still holding objects a while after deletion (a lost purge task)."""
+    due = list(Document.objects.filter(deleted_at__lt=before, objects_purged_at__isnull=True)
+               .values_list("pk", flat=True))
+    if not dry_run:
+        for pk in due:
+            with transaction.atomic():
+                queue_purge(Document(pk=pk))
+    return due

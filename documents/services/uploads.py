@@ -31,7 +31,8 @@ from .. import errors
 from ..filenames import sanitize_filename
 from ..models import Document, DocumentVersion, UploadSource, UploadState
 from ..storage import object_store
-from ._common import MB, check_room_for, clean, require_writer
+from . import quota
+from ._common import MB, clean, require_writer
 from .documents import document_create
 
 # What presigned PUTs are signed for: the type is sniffed from the content anyway, so the
@@ -58,13 +59,15 @@ def _next_number(document: Document) -> int:
     return (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
 
 
-def _new_version(*, actor, document: Document, filename: str, source: str, **fields) -> DocumentVersion:
-    number = _next_number(document)
+def _new_version(*, actor, document: Document, filename: str, source: str, first: bool = False,
+                 **fields) -> DocumentVersion:
+    number = 1 if first else _next_number(document)
     version = DocumentVersion(
         document=document, number=number, object_key=f"docs/{document.pk}/v{number}/{uuid.uuid4().hex}",
         quarantine_key=new_quarantine_key(), original_filename=sanitize_filename(filename),
         source=source, uploaded_by=actor, **fields)
-    clean(version, exclude=["document", "uploaded_by"])
+    # Keys are made here from a fresh UUID: no uniqueness query for them.
+    clean(version, exclude=["document", "uploaded_by", "object_key"])
     version.save()
     return version
 
@@ -89,16 +92,15 @@ def upload_start(*, actor, filename: str, size: int, sha256: str, source: str = 
     if size <= 0:
         raise ApplicationError(errors.FILE_EMPTY, field="size")
     sha256 = _validate_sha256(sha256)
-    check_room_for(size)
-    if document is None:
-        document = document_create(actor=actor, customer=customer, **(document_fields or {}))
-    else:
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    limits = quota.check_size(size)
+    first = document is None
+    document = _target_document(actor, document, customer, document_fields)
     now = timezone.now()
     expires = settings.DOCUMENTS_UPLOAD_URL_SECONDS
-    version = _new_version(actor=actor, document=document, filename=filename, source=source,
+    version = _new_version(actor=actor, document=document, filename=filename, source=source, first=first,
                            declared_size=size, declared_sha256=sha256,
                            upload_expires_at=now + dt.timedelta(seconds=expires))
+    quota.reserve(size, limits=limits)  # last write of the transaction: the counter row stays locked until commit
     store = object_store()
     instructions = UploadInstructions(version=version, expires_at=version.upload_expires_at, method="PUT")
     if size > settings.DOCUMENTS_MULTIPART_THRESHOLD_MB * MB:
@@ -118,6 +120,18 @@ def upload_start(*, actor, filename: str, size: int, sha256: str, source: str = 
                                                expires=expires)
         instructions.headers = {"Content-Type": UPLOAD_CONTENT_TYPE}
     return instructions
+
+
+def _target_document(actor, document: Document | None, customer: Customer | None,
+                     document_fields: dict | None) -> Document:
+    """A new document of `customer`, or `document` locked (its version numbers are taken in
+    turn); a deleted document takes no new versions."""
+    if document is None:
+        return document_create(actor=actor, customer=customer, **(document_fields or {}))
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.deleted_at is not None:
+        raise ApplicationError(errors.DOCUMENT_DELETED)
+    return document
 
 
 def _lock_version(version: DocumentVersion) -> DocumentVersion:
@@ -204,8 +218,11 @@ def _delete_on_commit(*keys: str, multipart: tuple[str, str] | None = None) -> N
 
 
 def version_reject(version: DocumentVersion, *, code: str, detail: str = "") -> DocumentVersion:
-    """Refuse a version: state rejected with the reason, every object it had deleted on commit.
-    Called on a locked row inside a transaction."""
+    """Refuse a version: state rejected with the reason, every object it had deleted on commit,
+    its bytes no longer counted against the quota. Called on a locked row inside a transaction."""
+    if version.upload_state in quota.COUNTED and not Document.objects.filter(
+            pk=version.document_id, deleted_at__isnull=False).exists():  # a deleted document gave all back
+        quota.release(version.size if version.size is not None else version.declared_size or 0)
     multipart = (version.quarantine_key, version.multipart_upload_id) if version.multipart_upload_id else None
     _delete_on_commit(version.quarantine_key, version.object_key, version.thumbnail_key, multipart=multipart)
     _set_state(version, UploadState.REJECTED)
@@ -229,17 +246,16 @@ def proxied_upload_finish(*, actor, stored: dict, filename: str, mime_hint: str,
         raise ApplicationError(errors.FILE_EMPTY, field="file")
     if declared_sha256 and _validate_sha256(declared_sha256) != stored["sha256"]:
         raise ApplicationError(errors.CHECKSUM_MISMATCH, field="sha256")
-    check_room_for(stored["size"])
-    if document is None:
-        document = document_create(actor=actor, customer=customer, **(document_fields or {}))
-    else:
-        document = Document.objects.select_for_update().get(pk=document.pk)
-    version = _new_version(actor=actor, document=document, filename=filename, source=source,
+    limits = quota.check_size(stored["size"])
+    first = document is None
+    document = _target_document(actor, document, customer, document_fields)
+    version = _new_version(actor=actor, document=document, filename=filename, source=source, first=first,
                            declared_size=stored["size"], declared_sha256=stored["sha256"],
                            size=stored["size"], sha256=stored["sha256"], mime_type=mime_hint)
     version.quarantine_key = stored["relative_key"]
     _set_state(version, UploadState.UPLOADED)
     version.save()
+    quota.reserve(stored["size"], limits=limits)
     queue_verify(version)
     return version
 

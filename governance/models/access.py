@@ -14,6 +14,8 @@ class AccessRecord(models.Model):
         EXPORT = "export", _("导出")
         DOWNLOAD = "download", _("下载")
         REVEAL = "reveal", _("查看敏感信息")
+        TRACE = "trace", _("追溯查询")
+        PREVIEW = "preview", _("预览")
         ACCESS_LOG_EXPORT = "access_log_export", _("导出查询记录")
 
     # Sensitive actions must say why (R6: "and why"); views and searches are everyday work.

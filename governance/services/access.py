@@ -19,9 +19,11 @@ def _client_ip(request) -> str | None:
     return (request.META.get("REMOTE_ADDR") or None) if hasattr(request, "META") else None
 
 
-@transaction.atomic
+# No transaction of its own: the record is one INSERT, and a BEGIN/COMMIT (or savepoint) pair
+# around it was two of the eight statements of every list request.
 def access_record(*, actor, action: str, obj=None, customer_ids=None, query: dict | None = None,
-                  result_count: int | None = None, reason: str = "", request=None) -> AccessRecord:
+                  result_count: int | None = None, reason: str = "", request=None, ip: str | None = None,
+                  api_key=None) -> AccessRecord:
     """Record who looked at what, when and (for sensitive actions) why. Sensitive actions
     without a reason are refused here, so no caller can forget to ask for one."""
     if action not in AccessRecord.Action.values:
@@ -30,14 +32,27 @@ def access_record(*, actor, action: str, obj=None, customer_ids=None, query: dic
     if action in AccessRecord.REASON_REQUIRED and not reason:
         raise ApplicationError(errors.REASON_REQUIRED, field="reason")
     object_type, object_id = object_ref(obj)
-    api_key = getattr(request, "auth", None) if request is not None else None
+    if api_key is None and request is not None:
+        api_key = getattr(request, "auth", None)
+    if not hasattr(api_key, "prefix"):
+        api_key = None  # a session or token login, not an integration key
     ids = sorted({int(pk) for pk in (customer_ids or [])})
     return AccessRecord.objects.create(
         user=actor if getattr(actor, "pk", None) else None,
         user_name=getattr(actor, "full_name", "") or "", user_email=getattr(actor, "email", "") or "",
         roles=sorted(roles.role_names(actor)), via_api_key=getattr(api_key, "prefix", "")[:20] if api_key else "",
         action=action, object_type=object_type, object_id=object_id, customer_ids=ids[:MAX_IDS],
-        query=plain_json(query or {}), result_count=result_count, reason=reason[:2000], ip=_client_ip(request))
+        query=plain_json(query or {}), result_count=result_count, reason=reason[:2000],
+        ip=ip or _client_ip(request))
+
+
+def document_access_record(*, actor, action: str, version, request=None, ip: str | None = None,
+                           api_key=None) -> AccessRecord:
+    """A download or preview of one document version, filed under its customer."""
+    document = version.document
+    return access_record(actor=actor, action=action, obj=document, customer_ids=[document.customer_id],
+                         query={"version": version.pk, "number": version.number}, request=request, ip=ip,
+                         api_key=api_key)
 
 
 # An export of the log is written in the request: beyond this, narrow the period.
@@ -86,3 +101,21 @@ def access_log_export(*, actor, filters: dict | None = None):
     spool.seek(0)
     access_record(actor=actor, action=AccessRecord.Action.ACCESS_LOG_EXPORT, query=filters or {}, result_count=total)
     return spool, total
+
+
+@transaction.atomic
+def sensitive_value_reveal(*, actor, customer, field: str, reason: str, request=None):
+    """The clear value of one sensitive field of a file the actor can see. Only roles of the
+    company's masking policy may ask, always with a reason; every reveal is in the query log
+    (the value itself never is)."""
+    from .. import masking
+
+    if not masking.Masker(actor).may_reveal(customer):
+        raise ApplicationError(errors.REVEAL_NOT_ALLOWED)
+    if not (reason or "").strip():
+        raise ApplicationError(errors.REASON_REQUIRED, field="reason")
+    found = masking.sensitive_value(customer, field)
+    access_record(actor=actor, action=AccessRecord.Action.REVEAL, obj=customer, customer_ids=[customer.pk],
+                  query={"field": found.path, "label": found.label}, result_count=1, reason=reason,
+                  request=request)
+    return found

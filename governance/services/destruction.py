@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangan.platform.logging import get_logger
 
-from ..models import DestructionRecord, DispositionApproval, DispositionBatch, DispositionItem, LegalHold
+from ..models import DestructionRecord, DispositionApproval, DispositionBatch, DispositionItem, LegalHold, Loan
 from .audit import audit_record
 
 log = get_logger(__name__)
@@ -72,6 +72,9 @@ def _destroy_item(batch: DispositionBatch, item: DispositionItem, approvals: lis
         note = "法律保全"
     elif customer.retain_until is None or customer.retain_until >= today:
         note = "保管期限已延长"
+    elif Loan.objects.filter(customer=customer, medium=Loan.Medium.PAPER, state__in=Loan.OPEN_STATES).exists():
+        # The paper original is out on loan: destroying the record would leave it unaccounted for.
+        note = "纸质原件借出未还"
     else:
         note = ""
     if note:

@@ -16,7 +16,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from dangan.accounts import roles
+from dangan.accounts import roles, two_factor
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -166,6 +166,9 @@ def _check_decider(actor, batch: DispositionBatch, step: int) -> str:
         raise ApplicationError(errors.SELF_APPROVAL)
     if batch.approvals.filter(round=batch.round, approver=actor).exists():
         raise ApplicationError(errors.SAME_APPROVER)
+    # Under the company's two-factor rule, only a web session verified with a code decides;
+    # tokens and API keys never do (accounts/two_factor.py).
+    two_factor.require_verified_approver(actor)
     return role
 
 

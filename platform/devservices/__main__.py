@@ -53,6 +53,32 @@ def cmd_exec(argv: list[str]) -> int:
         services.stop()
 
 
+def _documents_status(env: dict[str, str]) -> list[str]:
+    """What the document pipeline can do here: OCR (Tesseract with every configured language)
+    and virus scanning (clamd configured; scanning fails closed when it is unreachable)."""
+    import shutil
+
+    languages = env.get("DOCUMENTS_OCR_LANGUAGES") or "chi_sim+eng"
+    binary = shutil.which("tesseract")
+    installed: set[str] = set()
+    if binary:
+        try:
+            listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
+            installed = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()}
+        except (OSError, subprocess.SubprocessError):
+            pass
+    missing = [language for language in languages.split("+") if language not in installed]
+    if not binary:
+        ocr = "off — tesseract not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim); scans say OCR unavailable"
+    elif missing:
+        ocr = f"off — Tesseract lacks {'+'.join(missing)} (apt-get install tesseract-ocr-chi-sim); scans say OCR unavailable"
+    else:
+        ocr = f"on (Tesseract {languages})"
+    clamd = env.get("CLAMD_SOCKET") or (f"{env['CLAMD_HOST']}:{env.get('CLAMD_PORT') or 3310}" if env.get("CLAMD_HOST") else "")
+    scan = f"on (clamd at {clamd}; fail closed)" if clamd else "off — set CLAMD_SOCKET or CLAMD_HOST to scan uploads"
+    return [f"  Document OCR:            {ocr}", f"  Virus scanning:          {scan}"]
+
+
 def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=REPO_ROOT, check=True)
 
@@ -90,6 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"  Demo company:            http://demo.localhost:{args.port}/   (admin@demo.example / dangan-demo-2026)\n"
             f"  API docs:                http://demo.localhost:{args.port}/api/docs/\n"
             f"  Worker and beat logs:    {logs}/\n"
+            + "\n".join(_documents_status(env)) + "\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -9,6 +9,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "dangan.integrations.permissions.ApiKeyScopePermission",  # read-only keys cannot write
+        "dangan.api.writable.RejectProtectedFields",  # state, clearance, retention … are the services'
     ],
     # The plan's daily API call quota (429 api_quota_exceeded). A view that sets its own
     # throttle_classes must keep it in the list.
@@ -24,6 +25,11 @@ SPECTACULAR_SETTINGS = {
     '{"error": {"code", "message": {"zh-hans", "en"}, "fields"}}.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages load Swagger UI and Redoc from drf-spectacular-sidecar's static files, never
+    # from a CDN: the app must work on a LAN without internet, under a CSP without other hosts.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Request bodies get their own components (…Request): read-only output fields never
     # appear as inputs, and required-ness follows the input serializer.
     "COMPONENT_SPLIT_REQUEST": True,
@@ -40,5 +46,9 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "dangan.api.archives.serializers.CustomerKind",
         "VoucherCopyKindEnum": "dangan.api.archives.serializers.VoucherCopyKind",
         "VolumeKindEnum": "dangan.api.archives.serializers.VolumeKind",
+        "LoanStateEnum": "dangan.api.governance.borrowing.LoanState",
+        "LoanMediumEnum": "dangan.api.governance.borrowing.LoanMedium",
+        "PickupTakenEnum": "dangan.api.governance.pickups.PickupTaken",
+        "PickupSignatureMethodEnum": "dangan.api.governance.pickups.PickupSignatureMethod",
     },
 }

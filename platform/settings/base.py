@@ -24,6 +24,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[".localhost", "localho
 # The host under which tenants get their subdomains: acme.<DANGAN_BASE_DOMAIN>.
 DANGAN_BASE_DOMAIN = env("DANGAN_BASE_DOMAIN", default="localhost")
 DANGAN_PUBLIC_HOSTS = env.list("DANGAN_PUBLIC_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
+# How long a process trusts its host → company lookup (dangan.tenants.middleware; 0: no cache).
+# A suspension made in another process takes effect in this one at most that much later.
+DANGAN_TENANT_CACHE_SECONDS = env.float("DANGAN_TENANT_CACHE_SECONDS", default=5.0)
 
 from .tenants import *  # noqa: E402,F401,F403
 from .storage import *  # noqa: E402,F401,F403
@@ -43,7 +46,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     "dangan.platform.health.HealthCheckMiddleware",
     "dangan.platform.middleware.RequestIdMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "dangan.tenants.middleware.CachedTenantMainMiddleware",  # django-tenants' host lookup, cached briefly
     "dangan.tenants.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dangan.web.csp.PathPolicyCSPMiddleware",  # Content-Security-Policy (settings/web.py)
@@ -53,8 +56,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
+    "dangan.accounts.middleware.TwoFactorGateMiddleware",  # nothing but the code page until it is given
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into its answer
 ]
 
 ROOT_URLCONF = "dangan.platform.urls_tenant"

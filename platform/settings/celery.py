@@ -62,6 +62,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=51),
         "args": ["governance.checkpoint_audit_chain"],
     },
+    # Daily at 08:05, as the working day starts: paper loans past their due date marked overdue,
+    # borrowers reminded in the app and by e-mail (借阅登记); electronic loans past due closed.
+    "governance-loan-overdue-sweep": {
+        "task": "platform.dispatch_to_tenants",
+        "schedule": crontab(hour=8, minute=5),
+        "args": ["governance.loan_overdue_sweep"],
+    },
     # Daily at 02:10: expired, unheld files onto the draft destruction list (销毁清册). Nothing is
     # destroyed without the company's approval chain.
     "governance-disposition-sweep": {

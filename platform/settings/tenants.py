@@ -8,6 +8,10 @@ PUBLIC_SCHEMA_NAME = "public"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # Our executor migrates the template schema too and skips up-to-date schemas in one query.
 GET_EXECUTOR_FUNCTION = "dangan.tenants.migration_executor.get_executor"
+# One `SET search_path` per schema switch instead of one per cursor (six fewer statements in a
+# list request). Safe with our django-tenants: set_tenant, ROLLBACK, ROLLBACK TO SAVEPOINT and
+# reconnects all forget the path already set, so it is issued again whenever it could be stale.
+TENANT_LIMIT_SET_CALLS = True
 
 SHARED_APPS = [
     "django_tenants",  # schema switching, tenant middleware, migrate_schemas
@@ -21,10 +25,16 @@ SHARED_APPS = [
     "django.contrib.staticfiles",  # no tables
     "rest_framework",  # no tables
     "drf_spectacular",  # no tables
+    "drf_spectacular_sidecar",  # no tables: Swagger UI and Redoc as static files, so the API docs work offline
     "django_filters",  # no tables
     "django.contrib.postgres",  # no tables: search vectors, GIN indexes, lookups
     "dangan.web",  # templates and static files of the web UI; no tables
     "pgtrigger",  # no tables: Meta.triggers and their migrations (governance's append-only audit chain)
+    "axes",  # public schema: failed sign-ins and lockouts of platform staff (the console)
+    "django_otp",  # no tables: the OTP middleware and verification API
+    # Public tables too, though staff do not enrol yet: the two-factor checks query the current
+    # schema and must find the table on either side.
+    "django_otp.plugins.otp_totp",
 ]
 
 TENANT_APPS = [
@@ -44,6 +54,11 @@ TENANT_APPS = [
     # Audit chain, query log, retention and disposition of the company's files: they record and
     # govern that company's data, and an auditor of one company must never see another's.
     "dangan.governance",
+    # Failed sign-ins and lockouts per company: the same email locked out on company A is a
+    # different person on company B, and must not be locked there (accounts/lockout.py).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # two-factor (TOTP) devices of the company's users (accounts/two_factor.py)
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -279,6 +279,58 @@ def test_a_chunk_the_database_refuses_is_redone_row_by_row(company, importer):
     assert (job.ok_rows, job.error_rows) == (3, 0)
 
 
+def _imported() -> list[tuple]:
+    """The files stored, apart from ids, numbers and times, in row order."""
+    stored = []
+    for customer in Customer.objects.order_by("id"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_vector::text FROM archives_customer WHERE id = %s", [customer.pk])
+            vector = cursor.fetchone()[0]
+        refresh_search(customer)  # the stored vector is exactly what the service would store
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT search_vector::text FROM archives_customer WHERE id = %s", [customer.pk])
+            assert cursor.fetchone()[0] == vector, customer.name
+        stored.append((customer.name, customer.category_id, customer.region_id, customer.grade_id, customer.address,
+                       customer.custom_fields, customer.name_pinyin, customer.name_initials, customer.owner_id,
+                       customer.state, customer.creation_due_on,
+                       tuple(customer.contacts.values_list("name", "phone", "email", "is_primary", "sort")),
+                       tuple(sorted(customer.history.values_list("field", "action", "actor_id")))))
+    return stored
+
+
+def test_the_pipelined_writer_stores_what_writing_in_turn_stores(company, importer, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    rows = [GOOD_1, BAD_GRADE, GOOD_2, BAD_ID, ["", "赵六药房", "jxs", "", "", "赵六", "", "", "", "杭州市西湖区"]] * 2
+    assert imports.PIPELINE
+    pipelined = importer.run(xlsx_upload(rows))
+    stored = _imported()
+    Customer.objects.all().delete()
+    monkeypatch.setattr(imports, "PIPELINE", False)
+    in_turn = importer.run(xlsx_upload(rows))
+    assert len(stored) == 6 and _imported() == stored
+    assert [row[1:] for row in errors_of(pipelined)] == [row[1:] for row in errors_of(in_turn)]
+    assert (pipelined.ok_rows, pipelined.error_rows, pipelined.created_rows) == \
+        (in_turn.ok_rows, in_turn.error_rows, in_turn.created_rows) == (6, 4, 6)
+
+
+def test_a_writer_failure_in_the_last_chunk_fails_the_job_after_the_chunks_before(company, importer, monkeypatch):
+    from dangan.archives.importing.customer_rows import CustomerRows
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    original = CustomerRows.write
+
+    def failing_last(self, chunk, *, keep):
+        if keep and chunk.outcomes[0].row.position == 5:
+            raise RuntimeError("disk full")
+        return original(self, chunk, keep=keep)
+
+    monkeypatch.setattr(CustomerRows, "write", failing_last)
+    good = [["", f"客户{i}", "jxs"] for i in range(5)]
+    job = importer.run(xlsx_upload(good, headers=["档案编号", "客户名称", "档案类别"]))
+    assert (job.state, job.position, job.created_rows, job.failure["code"]) == ("failed", 4, 4, "import_failed")
+    assert Customer.objects.count() == 4
+
+
 def test_reimport_updates_files_matched_on_archive_number(company, importer, new_customer):
     existing = new_customer()
     headers = ["档案编号", "客户名称", "客户等级", "地址", "联系人", "电话", "档案类别"]
@@ -394,8 +446,8 @@ def test_progress_moves_chunk_by_chunk_to_100(company, importer, monkeypatch):
     seen = []
     original = imports._Phase.chunk
 
-    def chunk(self, rows):
-        original(self, rows)
+    def chunk(self, rows, *prepared):
+        original(self, rows, *prepared)
         job = ImportJob.objects.get(pk=self.job.pk)
         seen.append((job.state, job.processed_rows, job.percentage))
 
@@ -412,15 +464,15 @@ def test_an_interrupted_apply_resumes_after_the_last_committed_chunk(company, im
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     calls = {"n": 0}
-    original = CustomerRows.process
+    original = CustomerRows.write
 
-    def flaky(self, rows, *, keep):
+    def flaky(self, chunk, *, keep):
         calls["n"] += 1
         if keep and calls["n"] == 5:  # 3 dry-run chunks, then the second apply chunk
             raise RuntimeError("worker lost")
-        return original(self, rows, keep=keep)
+        return original(self, chunk, keep=keep)
 
-    monkeypatch.setattr(CustomerRows, "process", flaky)
+    monkeypatch.setattr(CustomerRows, "write", flaky)
     good = [["", f"客户{i}", "jxs"] for i in range(5)]
     job = importer.run(xlsx_upload(good, headers=["档案编号", "客户名称", "档案类别"]))
     assert (job.state, job.phase, job.position, job.failure["code"]) == ("failed", "apply", 2, "import_failed")

@@ -167,3 +167,23 @@ def test_object_lock_is_used_where_the_bucket_supports_it(company, monkeypatch):
         assert stored_objects.lock_until(["docs/1/v1/x"], dt.date(2030, 1, 1)) == 1
         stub.assert_no_pending_responses()
     stored_objects._bucket_supports_object_lock.cache_clear()
+
+
+def test_a_file_whose_paper_is_out_on_loan_is_not_destroyed(company, filed_customer, approved_chain):
+    from django.utils import timezone
+
+    from dangan.governance.models import DispositionItem, Loan
+    from dangan.governance.services.destruction import disposition_batch_execute
+
+    customer = filed_customer(years_ago=6)
+    disposition.disposition_sweep()
+    batch = approved_chain(DispositionBatch.objects.get())
+    # Lent since approval (written directly: the lending flow itself is tests/governance/test_borrowing.py's).
+    Loan.objects.create(customer=customer, archive_number=customer.archive_number, medium=Loan.Medium.PAPER,
+                        purpose="核对", due_date=timezone.localdate(), state=Loan.State.LENT,
+                        borrower=company.owner, borrower_snapshot={"name": company.owner.full_name})
+
+    result = disposition_batch_execute(batch_id=batch.pk)
+    assert result["excluded"] == 1 and result["destroyed"] == 0
+    assert Customer.objects.filter(pk=customer.pk).exists()
+    assert DispositionItem.objects.get(batch=batch).note == "纸质原件借出未还"

@@ -52,3 +52,23 @@ def scripts_without_src(html: str) -> list[str]:
     """Inline scripts (a JSON data block is data, not script)."""
     return [tag for tag in re.findall(r"<script\b[^>]*>", html)
             if "src=" not in tag and 'type="application/json"' not in tag]
+
+
+@pytest.fixture
+def stranger(company, make_tenant, tenant_client):
+    """A client on the company's host carrying the session of another company's administrator
+    (signed in on their own host): it must reach nothing of this company."""
+    from django.db import connection
+
+    from dangan.accounts.models import User
+
+    current = connection.tenant
+    connection.set_schema_to_public()
+    other = make_tenant(company_name="另一家公司")
+    connection.set_tenant(other)
+    own = tenant_client(other)
+    own.force_login(User.objects.get(email=other.admin_email))
+    connection.set_tenant(current)
+    client = tenant_client(company.tenant)
+    client.cookies = own.cookies
+    return client

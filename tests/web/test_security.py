@@ -68,10 +68,12 @@ def test_the_staff_console_works_under_the_same_policy(platform_staff, make_tena
         assert not scripts_without_src(text_of(response)), url
 
 
-def test_only_the_api_docs_get_their_cdn(company, web):
-    docs = policy(web(company.owner).get("/api/docs/"))
-    assert "https://cdn.jsdelivr.net" in docs["script-src"] and docs["object-src"] == "'none'"
-    assert docs["frame-ancestors"] == "'none'"
+def test_no_page_allows_a_cdn(company, web):
+    """The API docs too are served from our own static files (tests/web/test_api_docs.py)."""
+    client = web(company.owner)
+    for url in ["/", "/api/docs/", "/api/redoc/"]:
+        header = client.get(url)["Content-Security-Policy"]
+        assert "http" not in header and policy(client.get(url))["script-src"] == "'self'", url
 
 
 def test_posts_without_the_csrf_token_are_refused(company, web, new_customer):
@@ -126,3 +128,29 @@ def test_custom_field_labels_and_choices_are_escaped_too(company, web):
 @pytest.mark.parametrize("header", ["X-Frame-Options", "X-Content-Type-Options"])
 def test_other_security_headers_remain(company, web, header):
     assert web(company.owner).get("/").has_header(header)
+
+
+def test_account_settings_and_governance_pages_have_no_inline_code(company, web, tenant_client):
+    from django.contrib.auth.models import Group
+
+    from dangan.accounts import roles
+    from dangan.accounts.models import User
+
+    auditor = User.objects.create_user(email="audit@x.cn", password="pw-Audit-2026", full_name="周审计")
+    auditor.groups.set(Group.objects.filter(name=roles.AUDITOR))
+    pages = {company.admin: ["/settings/users/", f"/settings/users/{company.owner.pk}/", "/settings/api-keys/",
+                             "/settings/retention/", "/disposition/", "/destruction-records/", "/legal-holds/"],
+             auditor: ["/access-log/", "/audit-chain/"]}
+    for user, urls in pages.items():
+        client = web(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert policy(response)["script-src"] == "'self'", url
+            _no_inline_code(text_of(response), url)
+    anonymous = tenant_client(company.tenant)
+    for url in ["/accounts/password/reset/", "/accounts/password/reset/sent/", "/accounts/password/reset/done/",
+                "/accounts/password/reset/MQ/bad-token/"]:
+        response = anonymous.get(url)
+        assert response.status_code == 200, url
+        _no_inline_code(text_of(response), url)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from dangan.archives.models import CustomFieldType, Customer, CustomerState
+from dangan.governance import masking
 
 ACTIONS = {
     "create": pgettext_lazy("history", "建档"),
@@ -61,10 +62,13 @@ def custom_value_text(definition, value) -> str:
     return str(value)
 
 
-def custom_values(customer: Customer) -> list[CustomValue]:
+def custom_values(customer: Customer, masker=None) -> list[CustomValue]:
     """The category's fields with this file's values, in the category's order; a deactivated
-    field is shown only where the file still holds a value for it."""
+    field is shown only where the file still holds a value for it. Sensitive values read as
+    the `masker`'s viewer may see them."""
     stored = customer.custom_fields or {}
+    if masker is not None:
+        stored = masker.custom_fields(customer, stored) or {}
     rows = []
     for definition in customer.category.fields.all():
         value = stored.get(definition.key)
@@ -111,6 +115,21 @@ def history_value(customer: Customer, field: str, value) -> str:
 
 
 @dataclass
+class ContactRow:
+    name: str
+    position: str
+    phone: str
+    email: str
+    is_primary: bool
+
+
+def contact_rows(customer: Customer, masker) -> list[ContactRow]:
+    """The file's contacts as the viewer may see them (phones masked unless allowed)."""
+    return [ContactRow(c.name, c.position, masker.value(customer, masking.PHONE, c.phone), c.email, c.is_primary)
+            for c in customer.contacts.all()]
+
+
+@dataclass
 class HistoryRow:
     at: dt.datetime
     actor: str
@@ -122,9 +141,12 @@ class HistoryRow:
     show_values: bool
 
 
-def history_rows(customer: Customer, changes) -> list[HistoryRow]:
+def history_rows(customer: Customer, changes, masker=None) -> list[HistoryRow]:
     rows = []
     for change in changes:
+        if masker is not None:
+            change.old_value = masker.change_value(customer, change.field, change.old_value)
+            change.new_value = masker.change_value(customer, change.field, change.new_value)
         # A state action without fields has one row naming the new state; its "old" is unknown.
         state_only = change.field == "state" and change.old_value is None and change.action != "update"
         rows.append(HistoryRow(
@@ -136,11 +158,13 @@ def history_rows(customer: Customer, changes) -> list[HistoryRow]:
     return rows
 
 
-def change_request_rows(customer: Customer, change_request) -> list[tuple[str, str, str]]:
+def change_request_rows(customer: Customer, change_request, masker=None) -> list[tuple[str, str, str]]:
     """(field, before, after) of a change request, in words."""
     rows = []
     for field, new in (change_request.changes or {}).items():
         old = (change_request.previous or {}).get(field)
+        if masker is not None:
+            old, new = masker.change_value(customer, field, old), masker.change_value(customer, field, new)
         rows.append((field_label(customer, field), _ref_text(field, old, customer), _ref_text(field, new, customer)))
     return rows
 

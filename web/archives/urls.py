@@ -1,7 +1,7 @@
 """Pages of the customer archives on a company host (included from platform/urls_tenant.py)."""
 from django.urls import path
 
-from .views import approvals, customers, dashboard, detail, edit
+from .views import approvals, customers, dashboard, detail, edit, imports, records, reveal, uploads
 from .views import settings as settings_views
 
 app_name = "archives"
@@ -17,7 +17,25 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", edit.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/sections/<slug:name>/", detail.customer_section, name="customer-section"),
     path("customers/<int:pk>/actions/<slug:action>/", detail.customer_action, name="customer-action"),
+    path("customers/<int:pk>/reveal/", reveal.customer_reveal, name="customer-reveal"),
     path("change-requests/<int:pk>/<slug:decision>/", detail.change_request_decide, name="change-request-decide"),
+    # documents on the customer page: uploads, live status, previews, downloads, checklist
+    path("customers/<int:pk>/documents/upload/", uploads.document_upload, name="document-upload"),
+    path("customers/<int:pk>/checklist/", uploads.customer_checklist, name="customer-checklist"),
+    path("documents/<int:pk>/row/", uploads.document_row, name="document-row"),
+    path("document-versions/<int:pk>/thumbnail.png", uploads.version_thumbnail, name="version-thumbnail"),
+    path("document-versions/<int:pk>/download/", uploads.version_download, name="version-download"),
+    # rows added from the customer page
+    path("customers/<int:pk>/contacts/", records.contact_add, name="contact-add"),
+    path("customers/<int:pk>/records/<slug:name>/", records.record_add, name="record-add"),
+    path("voucher-copies/<int:pk>/", records.voucher_copy_mark, name="voucher-copy"),
+    path("complaints/<int:pk>/transition/", records.complaint_transition, name="complaint-transition"),
+    # the import wizard
+    path("imports/", imports.import_start, name="import-start"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/apply/", imports.import_apply, name="import-apply"),
+    path("imports/<int:pk>/report/", imports.import_report, name="import-report"),
     path("approvals/", approvals.inbox, name="approvals"),
     path("notifications/<int:pk>/read/", dashboard.notification_read, name="notification-read"),
     # settings of the tenant administrator

@@ -43,10 +43,16 @@ def test_service_field_errors_reach_the_client(company, api):
 
 
 def test_state_and_number_cannot_be_set_by_the_client(company, api):
-    response = _create(api(company.owner), state="filed", archive_number="X-1", owner=company.admin.pk)
-    assert response.status_code == 201
-    body = response.json()
-    assert body["state"] == "draft" and body["archive_number"] != "X-1" and body["owner"]["id"] == company.owner.pk
+    # Refused, not silently ignored (governance/writable.py; tests/api/test_forbidden_fields.py)
+    response = _create(api(company.owner), state="filed", archive_number="X-1")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "field_not_writable"
+    assert set(response.json()["error"]["fields"]) == {"state", "archive_number"}
+    # … and a file goes only to someone of one's own departments (the administrator is in none)
+    response = _create(api(company.owner), owner=company.admin.pk)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "owner_not_assignable"
+    assert not Customer.objects.exists()
+    body = _create(api(company.owner)).json()
+    assert body["state"] == "draft" and body["owner"]["id"] == company.owner.pk
 
 
 def test_idempotent_create_runs_once(company, api):

@@ -109,6 +109,47 @@ def live_server_url(chromium_path, test_database, django_db_blocker, tmp_path_fa
 
 
 @pytest.fixture(scope="module")
+def browser_worker(live_server_url, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` on the test database, for the files uploaded through the browser
+    (verify, scan, text, previews) and the imports it starts. Started like
+    tests/archives/test_imports.py's, after the server (so after the test database), and
+    stopped when the module ends."""
+    import signal
+
+    from dangan.platform.celery_app import app
+    from tests.platform.test_tasks import _purge
+
+    with django_db_blocker.unblock():
+        test_db_url = _database_url(connection.settings_dict)
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    node = f"browser-{queue}-{os.getpid()}@{socket.gethostname()}"
+    log_path = tmp_path_factory.mktemp("browser-worker") / "worker.log"
+    env = dict(os.environ, DATABASE_URL=test_db_url, DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
+               PYTHONUNBUFFERED="1")
+    _purge(queue)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dangan.platform.celery_app", "worker", "--pool=solo", "-Q", queue,
+             "-n", node, "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = {"node": node, "log_tail": lambda: log_path.read_text(errors="replace")[-4000:]}
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not app.control.ping(destination=[node], timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not start:\n{worker['log_tail']()}")
+        yield worker
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        _purge(queue)
+
+
+@pytest.fixture(scope="module")
 def orm_beside_playwright():
     """Playwright's sync API keeps an asyncio loop in this thread while the browser runs, which
     Django takes for async code; the ORM calls the tests make between browser steps are plain
@@ -163,7 +204,9 @@ def browser_session(chromium, committed, live_server_url):
                 page.problems.append(f"{message.text} @ {page.url} {message.location}")
 
         def response(answer):
-            if answer.status >= 400 and answer.request.resource_type != "document":
+            # A form sent back with its errors (422, htmx swaps it in) is an answer, not a failure.
+            deliberate = answer.status == 422 and answer.request.resource_type in ("xhr", "fetch")
+            if answer.status >= 400 and answer.request.resource_type != "document" and not deliberate:
                 page.problems.append(f"{answer.status} {answer.url}")
 
         page.on("console", console)  # CSP violations and script errors are logged here

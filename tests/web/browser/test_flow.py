@@ -1,9 +1,11 @@
 """The product as a person uses it, in Debian's chromium: sign up a company, sign in on its
-host, define a category with a custom field, create a customer, submit it; a supervisor
-approves, a custodian files; find it by pinyin initials; see it on the dashboard's chart.
-Screenshots of the key pages go to test-results/screenshots/."""
+host, define a category with a custom field, create a customer, upload its scanned contract
+(progress bar, then processing on a real worker until the checklist is complete), add a ledger
+row, submit it; a supervisor approves, a custodian files; find it by pinyin initials; see it on
+the dashboard's chart. Screenshots of the key pages go to test-results/screenshots/."""
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -31,6 +33,37 @@ def assert_no_problems(page) -> None:
     assert not page.problems, f"browser console errors (CSP?): {page.problems}"
 
 
+def scanned_contract() -> bytes:
+    """A JPEG like a scanner makes: a page with lines of text."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (620, 877), 250)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "PURCHASE AND SALE CONTRACT  HT-2026-0042", fill=20)
+    for line in range(14):
+        draw.line((60, 120 + line * 40, 560, 120 + line * 40), fill=120, width=2)
+    out = io.BytesIO()
+    page.convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def contract_required_for(slug: str, admin_email: str, category_code: str) -> None:
+    """The category's checklist asks for one contract (required): filing depends on the upload."""
+    from dangan.accounts.models import User
+    from dangan.archives.models import ArchiveCategory
+    from dangan.documents.services import checklists
+    from dangan.tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(slug=slug)):
+        admin = User.objects.get(email=admin_email)
+        checklist = checklists.checklist_create(actor=admin, category=ArchiveCategory.objects.get(code=category_code),
+                                                name="合作存档")
+        checklists.checklist_item_create(actor=admin, checklist=checklist, document_type="contract",
+                                         original_or_copy="either", required=True, note="购销合同（盖章）")
+
+
 def people_of(slug: str, admin_email: str):
     """A supervisor who manages the admin's department and a custodian, made through the services."""
     from dangan.accounts.models import User
@@ -51,7 +84,8 @@ def people_of(slug: str, admin_email: str):
 
 
 @pytest.mark.browser
-def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session, live_server_url, signup_data):
+def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session, live_server_url, signup_data,
+                                                                browser_worker):
     base_public = live_server_url
     data = signup_data(company_name="康宁汽车服务有限公司", admin_name="刘经理", admin_password=PASSWORD)
     slug = data["slug"]
@@ -96,6 +130,7 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     admin_page.get_by_role("button", name="添加字段").click()
     expect(admin_page.locator(".field-defs")).to_contain_text("车牌号")
     screenshot(admin_page, "02-settings-category-fields")
+    contract_required_for(slug, data["admin_email"], "qc")
 
     # --- 4. a customer in it: first the errors, then the file ------------------------------------
     admin_page.get_by_role("link", name="客户档案").first.click()
@@ -124,6 +159,53 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(admin_page.locator(".message.success")).to_contain_text("已建立")
     expect(admin_page.get_by_role("heading", level=1)).to_have_text("杭州康宁车行")
     customer_url = admin_page.url
+
+    # --- 4a. the scanned contract: progress bar, then processed on the worker ----------------------
+    expect(admin_page.locator("[data-completeness]")).to_have_text("0%")
+    admin_page.locator("#id_upload_document_type").select_option(label="合同")
+    admin_page.locator("#id_upload_file").set_input_files(
+        files=[{"name": "购销合同（扫描件）.jpg", "mimeType": "image/jpeg", "buffer": scanned_contract()}])
+    item = admin_page.locator(".upload-item").first
+    expect(item).to_contain_text("购销合同（扫描件）.jpg")
+    expect(item.locator("progress")).to_be_visible()
+    expect(item.locator("progress")).to_have_js_property("value", 100)
+    expect(item).to_contain_text("已上传")
+    row = admin_page.locator("#document-list .document").first
+    expect(row).to_contain_text("购销合同（扫描件）.jpg")
+    screenshot(admin_page, "04a-customer-upload-progress")
+    # The row polls for itself (htmx) until the worker has verified, scanned and read the file.
+    expect(row).to_have_attribute("data-state", "available", timeout=90_000)
+    expect(row.locator(".thumb img")).to_be_visible()
+    assert row.locator(".thumb img").evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(row).to_contain_text("可用")
+    # … and the checklist refreshed itself: the required contract is there.
+    expect(admin_page.locator("[data-completeness]")).to_have_text("100%")
+    # A second file dropped on the zone (drag and drop), as another document type.
+    admin_page.locator("#id_upload_document_type").select_option(label="身份证复印件")
+    dropped = admin_page.evaluate_handle("""(data) => {
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "法人身份证.jpg", {type: "image/jpeg"}));
+        return transfer; }""", base64.b64encode(scanned_contract()).decode())
+    admin_page.locator("[data-dropzone]").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(admin_page.locator(".upload-item")).to_have_count(2)
+    expect(admin_page.locator("#document-list .document")).to_have_count(2)
+    expect(admin_page.locator("#document-list .document").first).to_contain_text("身份证复印件")
+    expect(admin_page.locator("#document-list .document").first).to_have_attribute("data-state", "available",
+                                                                                    timeout=90_000)
+    screenshot(admin_page, "04b-customer-upload-processed")
+
+    # --- 4b. a sales-ledger row from the page: first an error beside the field, then the row -------
+    admin_page.get_by_text("新增台帐记录").click()
+    admin_page.get_by_label("品名").fill("机油滤清器")
+    admin_page.get_by_role("button", name="保存", exact=True).click()
+    expect(admin_page.locator("#id_ledger-sale_date_error")).to_contain_text("必填")
+    admin_page.get_by_label("销售日期").fill("2026-03-01")
+    admin_page.get_by_label("保质期（月）").fill("36")
+    admin_page.get_by_role("button", name="保存", exact=True).click()
+    expect(admin_page.locator("#section")).to_contain_text("已添加")
+    expect(admin_page.locator("#section table")).to_contain_text("机油滤清器")
+    assert_no_problems(admin_page)
 
     # --- 5. submit ---------------------------------------------------------------------------------
     admin_page.get_by_role("button", name="提交审核").click()
@@ -189,6 +271,46 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(tablet.get_by_role("heading", name="Basic information")).to_be_visible()
     screenshot(tablet, "08-customer-360-english-tablet")
     assert_no_problems(tablet)
+
+
+@pytest.mark.browser
+def test_import_wizard_maps_the_columns_dry_runs_and_imports(browser_session, live_server_url, signup_data,
+                                                             browser_worker):
+    """Upload a register, confirm the proposed mapping, read the dry run's report (and download
+    it), import; the worker does the work while the page follows it."""
+    from dangan.tenants.services import tenant_signup
+    from tests.archives.test_imports import ROWS, xlsx_upload
+
+    data = signup_data(company_name="康宁医药销售有限公司", admin_name="陈经理", admin_password=PASSWORD)
+    tenant_signup(**data)
+    base = live_server_url.replace("//localhost", f"//{data['slug']}.localhost")
+    page = browser_session()
+    sign_in(page, base, data["admin_email"], PASSWORD)
+    page.goto(f"{base}/customers/")
+    page.get_by_role("link", name="批量导入").click()
+    page.get_by_label("导入内容").select_option("customers")
+    page.locator("#id_file").set_input_files(files=[{
+        "name": "客户名单.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": xlsx_upload(ROWS).read()}])
+    page.get_by_role("button", name="上传并识别表头").click()
+    expect(page.locator('.wizard-steps [aria-current="step"]')).to_have_text("对应列")
+    expect(page.get_by_label("客户名称", exact=True)).to_have_value("name")  # proposed from the header
+    expect(page.get_by_label("客户等级", exact=True)).to_have_value("grade")
+    screenshot(page, "09-import-mapping")
+    page.get_by_role("button", name="确认对应关系并试导入").click()
+    expect(page.get_by_role("heading", name="试导入报告")).to_be_visible(timeout=60_000)
+    expect(page.locator("#import-job")).to_contain_text("正式导入 2 行")
+    screenshot(page, "10-import-dry-run-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载错误报告（Excel）").click()
+    assert download.value.suggested_filename == "客户名单-错误报告.xlsx"
+    page.get_by_role("button", name="正式导入 2 行").click()
+    expect(page.get_by_role("heading", name="导入完成")).to_be_visible(timeout=60_000)
+    expect(page.locator("dl.counts")).to_contain_text("2")
+    screenshot(page, "11-import-done")
+    page.get_by_role("link", name="查看客户档案").click()
+    expect(page.locator("#results table")).to_contain_text("张伟")
+    assert_no_problems(page)
 
 
 @pytest.mark.browser

@@ -17,6 +17,8 @@ from dangan.archives.models import SavedFilter
 from dangan.archives.services import exports
 from dangan.archives.services.imports import XLSX_TYPE
 from dangan.documents.storage import object_store
+from dangan.governance.models import AccessRecord
+from dangan.governance.services.access import access_record
 from dangan.platform.errors import ApplicationError
 
 from ...common import flash_error, found, is_htmx
@@ -37,6 +39,9 @@ def customer_list(request):
     form = CustomerFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
     page = keyset_page(selectors.customer_list(user=request.user, filters=filters), request.GET.get("after"))
+    # The query log (查询记录): who listed or searched what, and which files the page showed.
+    access_record(actor=request.user, action=AccessRecord.Action.LIST, customer_ids=[c.pk for c in page.rows],
+                  query={**filters, "via": "web"}, result_count=len(page.rows), request=request)
     query = _query(filters)
     context = {
         "form": form, "page": page, "filters": filters, "query": query,

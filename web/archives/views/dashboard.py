@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from dangan.archives import selectors
 from dangan.archives.models import Notification
 from dangan.archives.services import lifecycle
+from dangan.governance import selectors as governance
 from dangan.platform.errors import ApplicationError
 
 from ...common import flash_error, found
@@ -53,6 +54,9 @@ def dashboard(request):
         "change_requests": selectors.change_requests_decidable_by(user=user)[:TASK_LIMIT],
         "overdue_reviews": selectors.review_overdue(user=user).select_related("owner")[:TASK_LIMIT],
         "notifications": selectors.unread_notifications(user=user)[:TASK_LIMIT],
+        "loans_to_decide": governance.loans_awaiting_decision(user=user)[:TASK_LIMIT],
+        "access_requests_to_decide": governance.access_requests_to_decide(user=user).order_by("pk")[:TASK_LIMIT],
+        "batches_to_decide": governance.disposition_batches_awaiting(user=user, limit=TASK_LIMIT),
         "charts": chart_data(user),
     }
     return render(request, "archives/dashboard.html", context)

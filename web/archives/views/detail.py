@@ -16,11 +16,17 @@ from dangan.archives import selectors
 from dangan.archives.models import ChangeRequest
 from dangan.archives.services import customers as customer_services
 from dangan.archives.services import lifecycle
+from dangan.governance.masking import Masker
+from dangan.governance.models import AccessRecord
+from dangan.governance.services.access import access_record
 from dangan.platform.errors import ApplicationError
 
 from ...common import flash_error, found, is_htmx
 from ..display import change_request_rows, custom_values, history_rows
 from ..forms import ReasonForm
+from .records import contacts_context, form_context
+from .reveal import reveal_context
+from .uploads import documents_context
 
 SECTION_LIMIT = 100  # newest rows per tab; the API pages through all of them
 # (name, tab label): the order of the tabs on the page.
@@ -53,14 +59,16 @@ def visible_customer(request, pk: int):
     return found(selectors.customer_detail(user=request.user, pk=pk))
 
 
-def section_context(customer, name: str) -> dict:
+def section_context(customer, name: str, masker: Masker | None = None) -> dict:
     rows = list(selectors.customer_records(customer=customer, kind=name)[:SECTION_LIMIT + 1])
     context = {"customer": customer, "section": name, "truncated": len(rows) > SECTION_LIMIT,
                "rows": rows[:SECTION_LIMIT], "limit": SECTION_LIMIT}
+    if name in ("history", "change_requests"):
+        masker = masker or Masker(None)  # no viewer named: everything sensitive stays masked
     if name == "history":
-        context["rows"] = history_rows(customer, context["rows"])
+        context["rows"] = history_rows(customer, context["rows"], masker)
     if name == "change_requests":
-        context["rows"] = [(cr, change_request_rows(customer, cr)) for cr in context["rows"]]
+        context["rows"] = [(cr, change_request_rows(customer, cr, masker)) for cr in context["rows"]]
     return context
 
 
@@ -69,13 +77,23 @@ def section_context(customer, name: str) -> dict:
 def customer_detail(request, pk: int):
     customer = visible_customer(request, pk)
     tab = request.GET.get("tab") if request.GET.get("tab") in SECTION_NAMES else "ledger"
+    # The query log (查询记录): who opened which file, on the web as through the API.
+    access_record(actor=request.user, action=AccessRecord.Action.VIEW, obj=customer, customer_ids=[customer.pk],
+                  query={"via": "web"}, request=request)
+    return render(request, "archives/customer/detail.html", page_context(request, customer, tab))
+
+
+def page_context(request, customer, tab: str) -> dict:
+    """The whole page with tab `tab` open (also what the record forms answer without htmx)."""
     decidable = set(selectors.change_requests_decidable_by(user=request.user)
                     .filter(customer=customer).values_list("pk", flat=True))
-    pending = [(cr, change_request_rows(customer, cr), cr.pk in decidable)
+    masker = Masker(request.user)
+    pending = [(cr, change_request_rows(customer, cr, masker), cr.pk in decidable)
                for cr in customer.change_requests.all()]  # prefetched: pending only
     context = {
         "customer": customer,
-        "custom_values": custom_values(customer),
+        "custom_values": custom_values(customer, masker),
+        **reveal_context(request, customer, masker),
         "contacts": customer.contacts.all(),
         "actions": selectors.customer_actions(user=request.user, customer=customer),
         "pending_requests": pending,
@@ -83,8 +101,11 @@ def customer_detail(request, pk: int):
         "tab": tab,
         "reason_form": ReasonForm(),
         **{f"section_{k}": v for k, v in section_context(customer, tab).items()},
+        **contacts_context(request, customer),
+        **form_context(request, customer, tab),
+        **documents_context(request, customer),
     }
-    return render(request, "archives/customer/detail.html", context)
+    return context
 
 
 @login_required
@@ -93,9 +114,9 @@ def customer_section(request, pk: int, name: str):
     if name not in SECTION_NAMES:
         raise Http404
     customer = visible_customer(request, pk)
-    context = section_context(customer, name)
     if not is_htmx(request):
         return redirect(f"{customer_url(customer)}?tab={name}")
+    context = {**section_context(customer, name, Masker(request.user)), **form_context(request, customer, name)}
     return render(request, f"archives/customer/sections/_{name}.html", context)
 
 
