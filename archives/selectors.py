@@ -91,9 +91,17 @@ def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
         customers = customers.filter(is_key_customer=filters["is_key_customer"])
     if filters.get("overdue") not in (None, ""):
         customers = customers.filter(review_overdue=filters["overdue"])
-    for key, value in filters.items():
-        if key.startswith("custom.") and value not in (None, ""):
-            customers = customers.filter(**{f"custom_fields__{key[7:]}": value})
+    custom_filters = {key[7:]: value for key, value in filters.items()
+                      if key.startswith("custom.") and value not in (None, "")}
+    from dangan.governance import masking
+
+    sensitive = masking.sensitive_custom_keys() if custom_filters else set()
+    for name, value in custom_filters.items():
+        customers = customers.filter(**{f"custom_fields__{name}": value})
+        if name in sensitive:
+            # An ID or account number filter answers only over the files whose numbers the
+            # viewer sees in clear: anywhere else it would confirm a masked value.
+            customers = customers.filter(masking.clear_files_q(user))
     return apply_search(customers, filters.get("q"))
 
 

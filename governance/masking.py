@@ -138,6 +138,25 @@ def restore_custom_fields(incoming, stored: dict | None, category_id: int):
             for key, value in incoming.items()}
 
 
+def clear_files_q(viewer):
+    """The files whose sensitive values `viewer` sees in clear, as a filter: filtering by such a
+    value elsewhere would confirm a value the viewer only sees masked."""
+    from django.db.models import Q
+
+    from .models import MaskingPolicy
+
+    policy = MaskingPolicy.load()
+    if roles.role_names(viewer) & set(policy.clear_roles or []):
+        return Q()
+    if policy.owner_sees_clear and getattr(viewer, "pk", None):
+        return Q(owner_id=viewer.pk)
+    return Q(pk__in=[])
+
+
+def sensitive_custom_keys() -> set[str]:
+    return {key for kinds in custom_field_kinds().values() for key in kinds}
+
+
 class Masker:
     """The masking rules for one viewer (build one per request or export, not per row)."""
 

@@ -203,3 +203,13 @@ def test_the_policy_api_is_read_by_all_and_changed_by_administrators_only(compan
                              content_type="application/json").status_code == 200
     connection.set_tenant(company.tenant)
     assert MaskingPolicy.load().reveal_roles == [roles.GENERAL_MANAGER]
+
+
+def test_filtering_by_an_id_number_never_confirms_a_masked_value(company, individual):
+    from dangan.archives.selectors import customer_list
+
+    by_id = {"custom.id_number": ID_NUMBER}
+    assert list(customer_list(user=company.owner, filters=by_id)) == [individual]  # sees it in clear
+    assert list(customer_list(user=company.custodian, filters=by_id)) == [individual]
+    assert not customer_list(user=company.supervisor, filters=by_id).exists()  # sees it masked
+    assert list(customer_list(user=company.supervisor, filters={})) == [individual]  # the file itself is in view

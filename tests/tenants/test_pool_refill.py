@@ -51,7 +51,11 @@ def test_a_refill_that_finds_another_running_leaves_the_work_to_it(pool_of_two):
         assert provisioning.refresh_schema_pool(size=2) == 0
         assert _current_pool() == []
     finally:
-        other.close()  # releases the session lock
+        # Unlocked explicitly: a closed connection's backend releases its locks only when it has
+        # exited, which the server does a moment after the client hangs up.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", provisioning.POOL_REFILL_LOCK)
+        other.close()
     assert provisioning.refresh_schema_pool(size=2) == 2
     assert len(_current_pool()) == 2
     with connection.cursor() as cursor:  # and this connection holds no lock afterwards

@@ -176,7 +176,9 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     # The row polls for itself (htmx) until the worker has verified, scanned and read the file.
     expect(row).to_have_attribute("data-state", "available", timeout=90_000)
     expect(row.locator(".thumb img")).to_be_visible()
-    assert row.locator(".thumb img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded, not just in the page: the thumbnail request may still be in flight on a busy machine.
+    admin_page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                 arg=row.locator(".thumb img").element_handle(), timeout=20_000)
     expect(row).to_contain_text("可用")
     # … and the checklist refreshed itself: the required contract is there.
     expect(admin_page.locator("[data-completeness]")).to_have_text("100%")
