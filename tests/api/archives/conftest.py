@@ -24,3 +24,28 @@ def other_company(make_tenant, tenant_client):
     client.post("/accounts/login/", {"username": tenant.admin_email, "password": tenant.admin_password})
     connection.set_tenant(current)
     return client
+
+
+class Stranger:
+    """Another company's administrator. Their requests leave the connection in their schema,
+    so it is put back into this company's after each one (the test's own ORM calls and logins
+    happen there)."""
+
+    def __init__(self, client, tenant):
+        self.client, self.tenant = client, tenant
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+
+        def call(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            finally:
+                connection.set_tenant(self.tenant)
+
+        return call
+
+
+@pytest.fixture
+def company_stranger(company, other_company):
+    return Stranger(other_company, company.tenant)

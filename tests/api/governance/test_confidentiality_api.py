@@ -17,35 +17,15 @@ from dangan.documents.models import DocumentVersion
 from dangan.documents.services import uploads
 from dangan.governance.models import AccessGrant, AccessRecord, ConfidentialityLevel
 from dangan.governance.services import confidentiality as conf
-from tests.api.archives.conftest import other_company  # noqa: F401
+from tests.api.archives.conftest import company_stranger, other_company  # noqa: F401
 from tests.documents.conftest import clean_bucket, run_tasks, store  # noqa: F401
 from tests.documents.helpers import http_put, sha
 
 JSON = "application/json"
 
-class Stranger:
-    """Another company's administrator. Their requests leave the connection in their schema,
-    so it is put back into this company's after each one (the test's own ORM calls and logins
-    happen there)."""
-
-    def __init__(self, client, tenant):
-        self.client, self.tenant = client, tenant
-
-    def __getattr__(self, name):
-        method = getattr(self.client, name)
-
-        def call(*args, **kwargs):
-            try:
-                return method(*args, **kwargs)
-            finally:
-                connection.set_tenant(self.tenant)
-
-        return call
-
-
 @pytest.fixture
-def stranger(company, other_company):  # noqa: F811
-    return Stranger(other_company, company.tenant)
+def stranger(company_stranger):
+    return company_stranger
 
 
 
