@@ -1,13 +1,14 @@
 """Reads on a company's users, for the administrator's pages."""
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import User
 
 
-def company_users(*, include_inactive: bool = True) -> QuerySet[User]:
-    """Users with their roles and departments loaded (one query each, not one per row)."""
+def company_users(*, include_inactive: bool = True, search: str = "") -> QuerySet[User]:
+    """Users with their roles and departments loaded (one query each, not one per row); with
+    `search`, only those whose name or e-mail contains it (case-insensitive, Chinese as typed)."""
     from django.contrib.auth.models import Group
 
     from dangan.archives.models import Department
@@ -16,6 +17,8 @@ def company_users(*, include_inactive: bool = True) -> QuerySet[User]:
                                           Prefetch("departments", queryset=Department.objects.order_by("sort", "pk")))
     if not include_inactive:
         users = users.filter(is_active=True)
+    if search := search.strip():
+        users = users.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
     return users.order_by("-is_active", "full_name", "email")
 
 

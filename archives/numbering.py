@@ -15,6 +15,7 @@ from django.db import connection
 from dangan.platform.errors import ApplicationError
 
 from . import errors
+from .models import ClassificationScheme, ClassificationTerm, Department, NumberSequence
 
 TOKEN = re.compile(r"\{(\w+)(?::0?(\d+))?\}")
 KNOWN = {"category", "region", "dept", "yyyy", "yy", "mm", "seq"}
@@ -52,20 +53,11 @@ def _values(category, region, department, today: dt.date) -> dict[str, str]:
     }
 
 
-def next_archive_number(*, category, region=None, department=None, today: dt.date | None = None) -> str:
-    """Take the next number in the category's scope. Call inside the creating transaction."""
-    values = _values(category, region, department, today or dt.date.today())
-    pattern = category.numbering_pattern
-    scope = TOKEN.sub(lambda m: "{seq}" if m.group(1) == "seq" else values[m.group(1)], pattern)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO archives_numbersequence (scope, last_value) VALUES (%s, 1) "
-            "ON CONFLICT (scope) DO UPDATE SET last_value = archives_numbersequence.last_value + 1 "
-            "RETURNING last_value",
-            [scope],
-        )
-        seq = cursor.fetchone()[0]
+def _scope(pattern: str, values: dict[str, str]) -> str:
+    return TOKEN.sub(lambda m: "{seq}" if m.group(1) == "seq" else values[m.group(1)], pattern)
 
+
+def _render(pattern: str, values: dict[str, str], seq: int) -> str:
     def render(match):
         name, width = match.group(1), match.group(2)
         if name == "seq":
@@ -73,3 +65,36 @@ def next_archive_number(*, category, region=None, department=None, today: dt.dat
         return values[name]
 
     return TOKEN.sub(render, pattern)
+
+
+def next_archive_number(*, category, region=None, department=None, today: dt.date | None = None) -> str:
+    """Take the next number in the category's scope. Call inside the creating transaction."""
+    values = _values(category, region, department, today or dt.date.today())
+    pattern = category.numbering_pattern
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO archives_numbersequence (scope, last_value) VALUES (%s, 1) "
+            "ON CONFLICT (scope) DO UPDATE SET last_value = archives_numbersequence.last_value + 1 "
+            "RETURNING last_value",
+            [_scope(pattern, values)],
+        )
+        seq = cursor.fetchone()[0]
+    return _render(pattern, values, seq)
+
+
+def preview_next_number(*, category, pattern: str | None = None, region=None, department=None,
+                        today: dt.date | None = None) -> str:
+    """The number the next file would get under `pattern` (default: the category's own), taking
+    nothing: the settings page shows it while the administrator edits the pattern. Refuses an
+    invalid pattern like the services do. Without a region or department, the first active ones
+    stand in, so the example looks like a real number rather than "NA"."""
+    pattern = category.numbering_pattern if pattern is None else pattern
+    validate_pattern(pattern)
+    if region is None:
+        region = ClassificationTerm.objects.filter(scheme__code=ClassificationScheme.REGION, is_active=True) \
+            .order_by("sort", "pk").first()
+    if department is None:
+        department = Department.objects.order_by("sort", "pk").first()
+    values = _values(category, region, department, today or dt.date.today())
+    last = NumberSequence.objects.filter(scope=_scope(pattern, values)).values_list("last_value", flat=True).first()
+    return _render(pattern, values, (last or 0) + 1)

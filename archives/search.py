@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
+# pypinyin is imported where it is used: its dictionaries take ~55 MB, which every web worker
+# would otherwise carry from start-up whether or not it ever indexes a name.
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 WORD = re.compile(r"[0-9a-z@._\-]+")
@@ -18,10 +19,14 @@ MAX_TOKEN = 60
 
 
 def pinyin_full(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(text, errors="ignore")).lower()
 
 
 def pinyin_initials(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
 
 
@@ -47,6 +52,8 @@ def ascii_words(text: str) -> set[str]:
 
 
 def document_tokens(*, archive_number: str, name: str, texts: list[str]) -> list[str]:
+    from pypinyin import lazy_pinyin
+
     tokens: set[str] = set()
     for text in [archive_number, name, *texts]:
         tokens |= cjk_ngrams(text)

@@ -12,8 +12,9 @@ and the good ones written with contacts, history, numbers and search vectors.
 
 The baseline is the same apply with new files created one by one through customer_create,
 each in its own savepoint (the service path the API uses), on a 1,000-row file (200 with
---quick). Also reported: the dry run, reading the file alone (openpyxl, read-only), a
-ledger import attaching rows to the new files, and exporting the imported list.
+--quick). Also reported: the dry run, reading the file alone (sheet_rows' text reader, and
+in the baseline openpyxl's XML parser), a ledger import attaching rows to the new files, and
+exporting the imported list.
 
 Without DATABASE_URL it re-executes itself under `python -m dangan.platform.devservices exec`
 (throwaway PostgreSQL, S3, broker). It works in a database of its own, created and dropped
@@ -333,13 +334,19 @@ def rates(result: dict, phase: str) -> tuple[int, int]:
     return round(result["rows"] / result[f"{phase}_s"]), round(result["rows"] / cpu)
 
 
-def read_only_rate(path: Path) -> float:
+def read_only_rate(path: Path, *, text_reader: bool = True) -> float:
+    """Rows per second reading the file alone: through sheet_rows' text reader (what imports
+    use), or with text_reader=False through the XML parser for every row (the comparison)."""
     from dangan.archives.importing import parsing
 
-    start = time.perf_counter()
-    with parsing.open_table(str(path), "xlsx") as table:
-        count = sum(1 for _ in table.rows())
-    return count / (time.perf_counter() - start)
+    previous, parsing.TEXT_READER = parsing.TEXT_READER, text_reader
+    try:
+        start = time.perf_counter()
+        with parsing.open_table(str(path), "xlsx") as table:
+            count = sum(1 for _ in table.rows())
+        return count / (time.perf_counter() - start)
+    finally:
+        parsing.TEXT_READER = previous
 
 
 @contextlib.contextmanager
@@ -402,6 +409,7 @@ def run(quick: bool, profile: bool, rows: int | None = None, sequential: bool = 
             setup["generate_xlsx_s"] = round(time.perf_counter() - start, 1)
             setup["xlsx_bytes"] = main_file.stat().st_size
             metrics["xlsx_read_only_rows_per_s"] = round(read_only_rate(main_file))
+            baseline["xlsx_read_only_rows_per_s_xml_parser"] = round(read_only_rate(main_file, text_reader=False))
             if ab_rounds:
                 return {"bench": "archives_import", "params": {"rows": sizes["rows"], **setup},
                         "metrics": metrics, "ab": compare_pipeline(main_file, ab_rounds)}
@@ -420,7 +428,7 @@ def run(quick: bool, profile: bool, rows: int | None = None, sequential: bool = 
             if main_only:
                 return {"bench": "archives_import", "params": {"rows": sizes["rows"], "sequential": sequential,
                                                                 "load_average_1m": round(os.getloadavg()[0], 2),
-                                                                **setup}, "metrics": metrics, "baseline": {}}
+                                                                **setup}, "metrics": metrics, "baseline": baseline}
 
             log(f"importing {sizes['baseline_rows']} rows through customer_create per row (baseline)")
             baseline_file = workdir / "baseline.xlsx"

@@ -15,9 +15,11 @@ company admin (a DRF token), against the embedded S3 server:
 - `proxied_1gb_peak_rss_mb`: peak RSS (VmHWM) of a 1-worker gunicorn process while it streams
   a 1,000 MiB proxied upload (`proxied_200mb_…`, 200 MiB, with --quick).
 - `text_pdf_pages_per_min` / `ocr_pages_per_min`: dense Chinese A4 pages through
-  `documents.extract.analyse` (pypdf) and `documents.ocr.ocr_image` (Tesseract chi_sim+eng at
-  300 dpi, OMP_THREAD_LIMIT=1), one process per core; OCR's baseline is Tesseract's default
-  threading, one page at a time (full run only: ~25 s a page on a busy 2-core machine).
+  `documents.extract.analyse` (pypdf) and `documents.ocr.ocr_image` (Tesseract at 300 dpi,
+  OMP_THREAD_LIMIT=1: chi_sim, and chi_sim+eng again for a mostly-Latin page), one process per
+  core; OCR's baseline is Tesseract chi_sim+eng with its default threading, one page at a time
+  (full run only: ~25 s a page on a busy 2-core machine). `ocr_pdf_pages_per_min`: the same
+  pages as one scanned PDF through `extract.ocr_text` (pdftoppm per page, pages side by side).
 - `fulltext_search_p95_ms`: the search API's first page (20 results) for Chinese 2- and
   4-character queries over 1,000,000 documents' text (20,000 with --quick), loaded with COPY;
   `fulltext_recall` against plain substring matching of the same queries (`strpos`), whose
@@ -45,7 +47,6 @@ import random
 import secrets
 import shutil
 import statistics
-import string
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # run as a script, bench/ alone is on the path
+
+from bench.lib import processes  # noqa: E402  (after the path is set)
+from bench.lib.processes import children_of, cpu_seconds, stop  # noqa: E402
+
 MiB = 1024 * 1024
 SEED = 20261127
 WORKERS, THREADS = 2, 2  # gunicorn, sized for a 2-core machine
@@ -69,12 +76,15 @@ FULL = {
     "recall_queries": 150, "recall_documents": 200_000, "baseline_search_queries": 40,
     "reindex_documents": 200_000, "reindex_baseline_documents": 2_000,
 }
+# --quick keeps every metric at sizes that run in about two minutes (make test runs every bench):
+# one 200 MiB upload each way, a proxied 100 MiB for memory (flat after the first 8 MiB part),
+# two 5-page PDFs and one scan per core, a 10,000-document corpus.
 QUICK = {
-    "upload_repeats": {1: 5, 20: 2, 200: 1}, "rss_upload": (200, "200mb"), "confirm_pairs": 120, "confirm_seconds": 4,
-    "pdf_documents": 2, "pdf_pages_each": 10, "ocr_pages": 2, "ocr_baseline_pages": 0,
-    "documents": 20_000, "customers": 20, "search_queries": 80, "search_warmup": 10,
-    "recall_queries": 60, "recall_documents": 20_000, "baseline_search_queries": 20,
-    "reindex_documents": 20_000, "reindex_baseline_documents": 300,
+    "upload_repeats": {1: 3, 20: 1, 200: 1}, "rss_upload": (100, "100mb"), "confirm_pairs": 100, "confirm_seconds": 3,
+    "pdf_documents": 2, "pdf_pages_each": 5, "ocr_pages": 2, "ocr_baseline_pages": 0,
+    "documents": 10_000, "customers": 8, "search_queries": 60, "search_warmup": 5,
+    "recall_queries": 40, "recall_documents": 10_000, "baseline_search_queries": 10,
+    "reindex_documents": 10_000, "reindex_baseline_documents": 150,
 }
 CHUNK = 10_000  # documents per generation task
 
@@ -162,58 +172,9 @@ def start_gunicorn(port: int, *, workers: int = WORKERS, threads: int = THREADS)
     from django.conf import settings
 
     # The bucket this process made (the test settings name their own), for production settings.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangan.platform.settings.production", "S3_BUCKET": settings.S3_BUCKET,
-           "DJANGO_SECRET_KEY": "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(50)),
-           "DJANGO_SECURE_SSL_REDIRECT": "false", "DATABASE_CONN_MAX_AGE": "60", "DANGAN_LOG_LEVEL": "WARNING",
-           "DATABASE_URL": database_url()}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dangan.platform.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning",
-         "--timeout", "600"],
-        cwd=REPO_ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
-    deadline = time.monotonic() + 60
-    while server.poll() is None and time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-        time.sleep(0.2)
-    stop(server)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _proc_stat(pid) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields from the 3rd on
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        with contextlib.suppress(OSError, IndexError):
-            if entry.isdigit() and int(_proc_stat(entry)[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def cpu_seconds(pids) -> dict[int, float]:
-    result = {}
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = _proc_stat(pid)
-            result[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return result
+    return processes.start_gunicorn("dangan.platform.wsgi:application", port, workers=workers, threads=threads,
+                                    env={"S3_BUCKET": settings.S3_BUCKET, "DATABASE_URL": database_url()},
+                                    timeout=600)
 
 
 def database_backends() -> list[int]:
@@ -611,6 +572,22 @@ def _ocr_default_threading(path: str) -> str:
     return result.stdout.decode("utf-8", "replace")
 
 
+def scanned_pdf_pages_per_min(scans: list[str], folder: Path) -> float:
+    from PIL import Image
+
+    from dangan.documents import extract
+
+    pdf = folder / "scanned.pdf"
+    pages = [Image.open(path) for path in scans]
+    pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=300)  # JPEG pages, as scanners make
+    start = time.perf_counter()
+    text = extract.ocr_text(pdf, "application/pdf")
+    elapsed = time.perf_counter() - start
+    assert len(text) > 500 * len(scans), len(text)
+    log(f"OCR of a scanned PDF: {len(scans)} pages in {elapsed:.1f} s")
+    return round(len(scans) / elapsed * 60, 2)
+
+
 def measure_text_and_ocr(size: dict) -> tuple[dict, dict, dict]:
     from dangan.documents import ocr
 
@@ -664,6 +641,9 @@ def measure_text_and_ocr(size: dict) -> tuple[dict, dict, dict]:
                       ocr_page="A4 at 300 dpi, 2480×3508 grey, 44 px (10.5 pt) text, "
                                f"{len(truths[0].replace(chr(10), ''))} characters")
         log(f"OCR: {size['ocr_pages']} pages in {elapsed:.1f} s, accuracy {metrics['ocr_character_accuracy']}")
+        # The same pages as one scanned PDF through the pipeline's own path: pdftoppm renders each
+        # page, its pages are read side by side (extract.ocr_text), rendering included.
+        metrics["ocr_pdf_pages_per_min"] = scanned_pdf_pages_per_min(scans[:size["ocr_pages"]], Path(folder))
         if size["ocr_baseline_pages"]:
             start = time.perf_counter()
             for path in scans[:size["ocr_baseline_pages"]]:
@@ -954,10 +934,21 @@ def measure_reindex(company: dict, size: dict) -> tuple[dict, dict]:
 
     with schema_context(company["schema"]):
         count = min(size["reindex_documents"], size["documents"])
+        # Every vector rewritten: the corpus was loaded with current vectors, which reindexing
+        # leaves alone, so they are emptied first (untimed) — the case of a tokenizer change.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE documents_document SET search_vector = NULL WHERE id <= %s", [count])
         start = time.perf_counter()
         done = reindex_documents(first_id=1, last_id=count)
         elapsed = time.perf_counter() - start
         assert done == count, (done, count)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM documents_document WHERE id <= %s AND search_vector IS NULL", [count])
+            assert cursor.fetchone()[0] == 0
+        # Vectors already current (after a restore, or a second run): read, cut, compare, no write.
+        start = time.perf_counter()
+        reindex_documents(first_id=1, last_id=count)
+        unchanged_elapsed = time.perf_counter() - start
         sample = list(Document.objects.select_related("document_type", "current_version")
                       .filter(pk__gt=count - size["reindex_baseline_documents"], pk__lte=count))
         start = time.perf_counter()
@@ -965,8 +956,10 @@ def measure_reindex(company: dict, size: dict) -> tuple[dict, dict]:
             refresh_search(document)
         baseline_elapsed = time.perf_counter() - start
     connection.set_schema_to_public()
-    log(f"reindex: {count:,} in {elapsed:.1f} s; one by one {len(sample)} in {baseline_elapsed:.1f} s")
-    return ({"reindex_docs_per_s": round(count / elapsed)},
+    log(f"reindex: {count:,} in {elapsed:.1f} s (unchanged {unchanged_elapsed:.1f} s); "
+        f"one by one {len(sample)} in {baseline_elapsed:.1f} s")
+    return ({"reindex_docs_per_s": round(count / elapsed),
+             "reindex_unchanged_docs_per_s": round(count / unchanged_elapsed)},
             {"reindex_docs_per_s": round(len(sample) / baseline_elapsed)})
 
 
@@ -1030,8 +1023,9 @@ def run(quick: bool) -> dict:
                     "by the search among those whose text holds the query (strpos), over the first "
                     "recall_over_documents documents; *_any_substring: 2/4-character runs cut anywhere; baseline "
                     "= strpos over the text, newest 20, in SQL",
-        "reindex": "reindex_documents over the first reindex_documents documents; baseline = refresh_search one "
-                   "document at a time",
+        "reindex": "reindex_documents over the first reindex_documents documents, their vectors emptied first "
+                   "(every one rewritten); reindex_unchanged_*: the same again, vectors already current; baseline = "
+                   "refresh_search one document at a time",
         "load_average_at_end": load_average(), "cpu_count": os.cpu_count(),
         "python": stdlib_platform.python_version(), "total_s": round(time.perf_counter() - started, 1),
     })

@@ -2,12 +2,15 @@
 OFD text, or OCR), and a thumbnail. Pure functions of a local path and the sniffed type."""
 from __future__ import annotations
 
+import functools
 import io
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,13 +98,65 @@ def _analyse_ofd(path: Path) -> Extracted:
 
 # --- OCR -------------------------------------------------------------------------------------------
 
+# Pages of one document are read side by side, one single-threaded Tesseract per core (see
+# ocr.py). A worker that already runs one task per core oversubscribes by this factor at worst,
+# which single-threaded processes only time-share (it was OpenMP's spinning threads that made
+# oversubscription so costly); a lone large scan finishes `OCR_PROCESSES` times sooner.
+OCR_PROCESSES = max(1, os.cpu_count() or 1)
+
+
 def ocr_text(path: Path, mime: str) -> str:
     """OCR every page (up to MAX_OCR_PAGES). Raises ocr.OcrFailed / ExtractFailed."""
     if mime in ("image/jpeg", "image/png"):
         return ocr.ocr_image(path)
     with tempfile.TemporaryDirectory(prefix="dangan-ocr-") as folder:
-        pages = _page_images(path, mime, Path(folder))
-        return "\n".join(ocr.ocr_image(page) for page in pages).strip()
+        if mime == "application/pdf" and shutil.which("pdftoppm"):
+            pages = [functools.partial(_render_pdf_page, path, number, Path(folder))
+                     for number in range(1, min(_pdf_page_count(path), MAX_OCR_PAGES) + 1)]
+        else:
+            pages = _page_images(path, mime, Path(folder))
+        if len(pages) <= 1:
+            return "\n".join(_ocr_page(page) for page in pages).strip()
+        # Threads suffice: each one waits on its own pdftoppm and Tesseract processes.
+        pool = ThreadPoolExecutor(max_workers=min(OCR_PROCESSES, len(pages)), thread_name_prefix="ocr")
+        try:
+            return "\n".join(pool.map(_ocr_page, pages)).strip()
+        finally:
+            pool.shutdown(cancel_futures=True)  # one failed page: the pages not started yet are not read
+
+
+def _ocr_page(page: Path | functools.partial) -> str:
+    """OCR one page: an image on disk, or the call that renders it (in this thread)."""
+    image = page if isinstance(page, Path) else page()
+    try:
+        return ocr.ocr_image(image)
+    finally:
+        image.unlink(missing_ok=True)  # a 300-dpi page is ~9 MB: the folder holds only pages in flight
+
+
+def _pdf_page_count(path: Path) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        return len(reader.pages)
+    except (PyPdfError, OSError, ValueError, KeyError) as exc:
+        raise ExtractFailed(f"PDF unreadable: {exc}") from exc
+
+
+def _render_pdf_page(path: Path, number: int, folder: Path) -> Path:
+    """One page as a grey PGM at OCR_DPI. PGM, not PNG: pdftoppm spent ~4 s of CPU compressing
+    one 300-dpi scan to PNG (and Tesseract more decompressing it) against ~0.3 s for PGM."""
+    stem = folder / f"page-{number:04d}"
+    try:
+        subprocess.run(["pdftoppm", "-r", str(OCR_DPI), "-gray", "-f", str(number), "-l", str(number), "-singlefile",
+                        str(path), str(stem)], check=True, capture_output=True, timeout=RENDER_TIMEOUT)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ExtractFailed(f"pdftoppm failed on page {number}: {exc}") from exc
+    return stem.with_suffix(".pgm")
 
 
 def _page_images(path: Path, mime: str, folder: Path) -> list[Path]:
@@ -110,19 +165,11 @@ def _page_images(path: Path, mime: str, folder: Path) -> list[Path]:
         with Image.open(path) as image:
             for index in range(min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)):
                 image.seek(index)
-                target = folder / f"page-{index:04d}.png"
+                target = folder / f"page-{index:04d}.pgm"
                 image.convert("L").save(target)
                 out.append(target)
         return out
     if mime == "application/pdf":
-        if shutil.which("pdftoppm"):
-            try:
-                subprocess.run(["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", "-l", str(MAX_OCR_PAGES),
-                                str(path), str(folder / "page")], check=True, capture_output=True,
-                               timeout=RENDER_TIMEOUT * 10)
-            except (OSError, subprocess.SubprocessError) as exc:
-                raise ExtractFailed(f"pdftoppm failed: {exc}") from exc
-            return sorted(folder.glob("page*.png"))
         return _pdf_embedded_images(path, folder)
     return []
 
@@ -139,7 +186,7 @@ def _pdf_embedded_images(path: Path, folder: Path) -> list[Path]:
         except Exception:  # noqa: BLE001 — an undecodable image filter: skip the page
             continue
         for number, embedded in enumerate(images[:4]):
-            target = folder / f"page-{index:04d}-{number}.png"
+            target = folder / f"page-{index:04d}-{number}.pgm"
             embedded.image.convert("L").save(target)
             out.append(target)
     return out

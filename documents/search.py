@@ -11,11 +11,11 @@ prefix.
 """
 from __future__ import annotations
 
-import itertools
 import re
 from functools import lru_cache
 
-import rjieba
+# rjieba is imported on first use: its dictionary takes ~30 MB, which every web worker would
+# otherwise carry from start-up whether or not it ever cuts a text.
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z][0-9a-z._@\-]*")
@@ -26,28 +26,41 @@ MAX_TEXT = 200_000
 
 
 def _words(text: str) -> list[str]:
+    import rjieba
+
     return rjieba.cut_for_search(text)
 
 
 def tokens_for(*texts: str) -> list[str]:
     """Distinct index tokens of `texts`: jieba search-mode words, single CJK characters, and
     lower-cased ASCII words (numbers, codes)."""
+    return sorted(_token_set(texts))
+
+
+def index_string(*texts: str) -> str:
+    """The tokens of `texts` joined by spaces, unsorted: what bulk reindexing sends, one string a
+    document (tokens never hold a space, so SQL splits it back; array_to_tsvector sorts)."""
+    return " ".join(_token_set(texts))
+
+
+def _token_set(texts) -> set[str]:
     tokens: set[str] = set()
     for text in texts:
         if text:
             tokens |= _text_tokens(text) if len(text) <= _SHORT else _tokens_of(text)
-    return sorted(tokens)
+    return tokens
 
 
 def _tokens_of(text: str) -> set[str]:
     # Reindexing runs this for every document: the CJK words (nearly all of them) are kept by
-    # C-level filtering; only the few other words go through the per-word loop.
+    # C-level filtering of the distinct words; only the few other words go through the loop.
     text = text[:MAX_TEXT].lower()
-    words = _words(text)
+    words = set(_words(text))
     tokens = set(filter(CJK.match, words))
-    if any(len(token) > MAX_TOKEN for token in tokens):
+    others = words.difference(tokens)
+    if max(map(len, tokens), default=0) > MAX_TOKEN:
         tokens = {token[:MAX_TOKEN] for token in tokens}
-    for word in itertools.filterfalse(CJK.match, words):
+    for word in others:
         for match in TOKEN.findall(word):
             tokens.add(match[:MAX_TOKEN])
             # "no.2026-001" is also found by "2026" and "001"
@@ -68,6 +81,8 @@ def _quote(token: str) -> str:
 
 def query_terms(q: str) -> list[str]:
     """The tokens a query must all match (in order of appearance, duplicates dropped)."""
+    import rjieba
+
     terms: list[str] = []
     for word in rjieba.cut((q or "").strip().lower()):
         word = word.strip()

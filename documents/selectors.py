@@ -13,7 +13,10 @@ from .models import (
 )
 from .search import tsquery_for
 
-DOCUMENT_RELATED = ("customer", "document_type", "current_version", "created_by", "physical_location")
+# current_version__uploaded_by: every list row shows who uploaded its current version (one query
+# per row without it: 20 of the 25 queries a search page made).
+DOCUMENT_RELATED = ("customer", "document_type", "current_version", "current_version__uploaded_by", "created_by",
+                    "physical_location")
 # Never shown in lists or details, and large: a version's text can run to 200,000 characters.
 DOCUMENT_DEFERRED = ("search_vector", "current_version__text")
 
@@ -59,6 +62,13 @@ def document_detail(*, user, pk: int) -> Document | None:
 def version_detail(*, user, pk: int) -> DocumentVersion | None:
     return _visible(DocumentVersion.objects.select_related("document", "document__customer", "uploaded_by"),
                     user, "document__customer").defer("text").filter(pk=pk, document__deleted_at__isnull=True).first()
+
+
+def version_visible(*, user, pk: int) -> DocumentVersion | None:
+    """The same rule as version_detail, for callers that go on to lock and load the row
+    themselves (completing an upload): the id only, no joins for display, no ordering."""
+    return (_visible(DocumentVersion.objects.only("id"), user, "document__customer")
+            .filter(pk=pk, document__deleted_at__isnull=True).order_by().first())
 
 
 def document_search(*, user, q: str, customer_id: int | None = None) -> QuerySet[Document]:

@@ -7,13 +7,16 @@ expect), with the key itself in `request.auth` for scope checks and audit.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 from typing import NoReturn
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
-from rest_framework import authentication
+from rest_framework import authentication, exceptions
 
 from dangan.platform.errors import ApplicationError
 
@@ -90,3 +93,51 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         # None keeps DRF's answer to requests without credentials as it was (403
         # not_authenticated); bad keys are answered by the ApplicationErrors above.
         return None
+
+
+_KEY_PLACEHOLDER = "\0token-key\0"
+
+
+@functools.cache
+def _token_lookup():
+    """The token → user join as SQL compiled once, and how to read its row: (sql, index of
+    the key among the parameters, the parameters, token attnames, user attnames). Table names
+    are unqualified, so the same statement reads whichever company schema the connection is in."""
+    from rest_framework.authtoken.models import Token
+
+    token_names = [field.attname for field in Token._meta.concrete_fields]
+    user_names = [field.attname for field in get_user_model()._meta.concrete_fields]
+    if any(hasattr(field, "from_db_value") for model in (Token, get_user_model())
+           for field in model._meta.concrete_fields):
+        return None  # values that need converting: let the ORM read them
+    query = Token.objects.filter(key=_KEY_PLACEHOLDER).values_list(
+        *token_names, *(f"user__{name}" for name in user_names)).query
+    sql, params = query.sql_with_params()
+    return sql, list(params).index(_KEY_PLACEHOLDER), list(params), token_names, user_names
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's `Authorization: Token <key>`, with the lookup read by one precompiled statement:
+    building and compiling the same join through the ORM was ~1.5 ms of every API request's CPU.
+    Nothing is cached but the SQL text, so a deleted token or a deactivated user is refused on
+    the very next request, as before."""
+
+    def authenticate_credentials(self, key):
+        from rest_framework.authtoken.models import Token
+
+        lookup = _token_lookup()
+        if lookup is None:
+            return super().authenticate_credentials(key)
+        sql, index, params, token_names, user_names = lookup
+        params = [*params[:index], key, *params[index + 1:]]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        token = Token.from_db(connection.alias, token_names, row[:len(token_names)])
+        user = get_user_model().from_db(connection.alias, user_names, row[len(token_names):])
+        token.user = user
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return user, token

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", public_views.landing, name="landing"),
     path("signup/", public_views.signup, name="signup"),
     path("console/", admin.site.urls),
+    path("staff/", include("dangan.web.staff.urls")),
     path("api/v1/", include("dangan.api.tenants.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="dangan.platform.urls_public"), name="schema"),
     path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),

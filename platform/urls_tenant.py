@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("dangan.web.accounts.urls")),
     path("accounts/", include("dangan.web.accounts.password_reset")),
     path("", include("dangan.web.settings_users.urls")),
+    path("", include("dangan.web.settings_governance.urls")),
     path("", include("dangan.web.governance_pages.urls")),
     path("", include("dangan.web.governance.urls")),
     path("api/v1/", include("dangan.api.accounts.urls")),

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "web" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 SOURCES = [("web", ("templates", "accounts", "archives", "public", "templatetags", "settings_users",
-                    "governance_pages", "governance", "*.py")),
+                    "settings_governance", "governance_pages", "governance", "staff", "*.py")),
            ("archives/models", ("*.py",)),
            # the register models' state and choice labels, shown on the register pages; retention's
            # and access's on the disposition and query-log pages

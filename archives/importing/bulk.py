@@ -54,6 +54,10 @@ class CopyWriter:
         # Going through get_db_prep_save cost more per row than the rest of a row's writing.
         self._json = [(index, functools.partial(json.dumps, cls=f.encoder) if f.encoder else json.dumps)
                       for index, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
+        # The text of a JSON column a row leaves at its default (the very object in the
+        # template) or sets to {}, written once rather than dumped per row.
+        defaults = list(self._template.values())
+        self._json_known = {index: (defaults[index], dumps(defaults[index]), dumps({})) for index, dumps in self._json}
         self._now = [index for index, f in enumerate(self.fields)
                      if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
 
@@ -70,6 +74,7 @@ class CopyWriter:
             return
         now = now or timezone.now()
         template, ordered, json_fields, now_fields = self._template, self._ordered, self._json, self._now
+        known = self._json_known
         columns = ", ".join('"' + column + '"' for column in self.columns)
         sql = f'COPY "{self.model._meta.db_table}" ({columns}) FROM STDIN'
         # The raw psycopg cursor (COPY is not in Django's cursor API): its errors are translated
@@ -79,8 +84,15 @@ class CopyWriter:
                 for row in rows:
                     values = list(ordered({**template, **row}))
                     for index, dumps in json_fields:
-                        if values[index] is not None:
-                            values[index] = dumps(values[index])
+                        value = values[index]
+                        if value is not None:
+                            default, default_text, empty_text = known[index]
+                            if value is default:
+                                values[index] = default_text
+                            elif type(value) is dict and not value:
+                                values[index] = empty_text
+                            else:
+                                values[index] = dumps(value)
                     for index in now_fields:
                         if values[index] is None:
                             values[index] = now

@@ -25,13 +25,51 @@ from ..models import ArchiveCategory, ArchiveSettings, Contact, Customer, Custom
 from ..selectors import customers_visible_to
 from ..services import customers as customer_services
 from ..services._common import department_for, jsonable, term_for
-from . import bulk, errors, search_tokens
+from . import bulk, errors
 from .rows import FieldTargets, Memo, Outcome, Problem, RowReader, problem, problems_from, run_in_savepoint
 from .targets import CONTACT_GROUPS, CONTACT_PARTS, CUSTOM_PREFIX
 
 CONTACT_TARGETS = [[f"contact{'' if group == 1 else group}_{part}" for part in CONTACT_PARTS]
                    for group in range(1, CONTACT_GROUPS + 1)]
 EDITABLE = frozenset(customer_services.EDITABLE_FIELDS)
+
+
+class PlainFields:
+    """customer_services._clean_plain for the common row, without Django's field.clean per
+    cell (to_python, validate, run_validators: the costliest part of checking a row).
+
+    A value is taken here only when the model's rules are plainly met: a non-blank string
+    for a CharField / TextField without extra validators, within max_length and among the
+    choices if it has any. Any other value (dates, booleans, numbers, blanks, anything too
+    long or not a choice) sends the whole row to _clean_plain itself, which also words the
+    errors. The result is the same dict _clean_plain returns."""
+
+    def __init__(self) -> None:
+        from django.db import models
+
+        self.rules: dict[str, tuple[int | None, frozenset | None]] = {}
+        for name in customer_services.EDITABLE_FIELDS:
+            field = Customer._meta.get_field(name)
+            if type(field) not in (models.CharField, models.TextField) or field._validators:
+                continue
+            choices = frozenset(str(key) for key, _ in field.flatchoices) if field.choices else None
+            if choices is not None and any(not isinstance(key, str) for key, _ in field.flatchoices):
+                continue
+            self.rules[name] = (field.max_length, choices)
+
+    def clean(self, data: dict) -> dict:
+        cleaned = {}
+        rules = self.rules
+        for name, value in data.items():
+            rule = rules.get(name)
+            if rule is None or type(value) is not str:
+                return customer_services._clean_plain(data)
+            text = value.strip()
+            limit, choices = rule
+            if not text or (limit is not None and len(value) > limit) or (choices is not None and value not in choices):
+                return customer_services._clean_plain(data)
+            cleaned[name] = text
+        return cleaned
 
 
 @dataclass
@@ -58,6 +96,7 @@ class CustomerRows:
         self.memo = Memo(self.db_lock)
         self.settings = ArchiveSettings.load()
         self.today = timezone.localdate()  # customer_create's default first contact
+        self.plain = PlainFields()
         # Categories with their field definitions loaded once: clean_custom_values reads
         # category.fields.all(), which is then answered from memory.
         self.categories = {c.pk: c for c in ArchiveCategory.objects.prefetch_related("fields")}
@@ -219,7 +258,7 @@ class CustomerRows:
         else:
             category = self._with_fields(category)
         try:
-            plain = customer_services._clean_plain({"name": name, **data})
+            plain = self.plain.clean({"name": name, **data})
         except ApplicationError as exc:
             problems.extend(problems_from(exc, targets))
         refs = {}
@@ -263,6 +302,9 @@ class CustomerRows:
             "category_id": category.pk, "owner_id": owner.pk, "created_by_id": self.actor.pk, "custom_fields": custom,
             **{f"{field}_id": (term.pk if term is not None else None) for field, term in refs.items()},
         }
+        # Imported here: pypinyin's dictionaries (~55 MB) load only in processes that import rows.
+        from . import search_tokens
+
         texts = search_tokens.customer_texts(address=record.get("address", ""), contacts=contacts,
                                              custom_fields=custom, searchable=self._searchable(category))
         syllables, initials = search_tokens.text_pinyin(record["name"])
@@ -291,6 +333,8 @@ class CustomerRows:
             outcome.action = "created"
 
     def _write(self, valid) -> None:
+        from . import search_tokens
+
         now = timezone.now()
         ids = bulk.allocate_ids(Customer, len(valid))
         numbers = bulk.take_archive_numbers([(p["category"], p["region"], p["department"]) for _, p in valid])

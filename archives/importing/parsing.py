@@ -27,6 +27,9 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 # Registers (登记表) often open with a title row and a blank row before the headers.
 HEADER_SCAN_ROWS = 10
 READ_CHUNK = 1024 * 1024
+# Sheets read by sheet_rows (regular expressions over the XML) where their shape allows; off:
+# openpyxl's XML parser for every row (the tests compare the two).
+TEXT_READER = True
 
 
 def read_shared_strings(source) -> list[str]:
@@ -260,36 +263,61 @@ def _values_parser_class():
 def sheet_values(sheet) -> Iterator[tuple]:
     """`sheet.iter_rows(values_only=True)` of a read-only worksheet, row for row the same
     tuples (missing rows as empty ones, rows padded to the declared width, nothing past the
-    declared size), through the faster parser above."""
+    declared size), through the faster readers above and in sheet_rows."""
     parser_class = _values_parser_class()
     max_col, max_row = sheet.max_column, sheet.max_row
-    workbook = sheet.parent
     empty_row = (None,) * max_col if max_col is not None else ()
     counter = 1
     index = 1
-    with sheet._get_source() as source:
-        parser = parser_class(source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
-                              date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
-        for index, cells in parser.parse():
-            if max_row is not None and index > max_row:
-                break
-            while counter < index:  # rows the file leaves out
-                counter += 1
-                yield empty_row
-            if counter <= index:
-                counter += 1
-                if not cells and not max_col:
-                    yield ()
-                    continue
-                width = max_col or cells[-1][0]
-                values = [None] * width
-                for column, value in cells:
-                    if 1 <= column <= width:
-                        values[column - 1] = value
-                yield tuple(values)
+    for index, cells in _sheet_cells(sheet, parser_class):
+        if max_row is not None and index > max_row:
+            break
+        while counter < index:  # rows the file leaves out
+            counter += 1
+            yield empty_row
+        if counter <= index:
+            counter += 1
+            if not cells and not max_col:
+                yield ()
+                continue
+            width = max_col or cells[-1][0]
+            values = [None] * width
+            for column, value in cells:
+                if 1 <= column <= width:
+                    values[column - 1] = value
+            yield tuple(values)
     if max_row is not None and max_row < index:
         for _ in range(counter, max_row + 1):
             yield empty_row
+
+
+def _sheet_cells(sheet, parser_class) -> Iterator[tuple[int, list]]:
+    """(row number, [(column, value), …]) per <row>: sheet_rows' text reader, or, for a sheet
+    it does not take on, the XML parser (from the start, the rows already given skipped)."""
+    from . import sheet_rows
+
+    workbook = sheet.parent
+
+    def parser(source):
+        return parser_class(source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+                            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+
+    given = 0
+    if TEXT_READER:
+        try:
+            with sheet._get_source() as source:
+                for item in sheet_rows.sheet_cells(source, parser(None)):
+                    given += 1
+                    yield item
+            return
+        except sheet_rows.UnusualSheet:
+            pass
+    with sheet._get_source() as source:
+        for item in parser(source).parse():
+            if given:
+                given -= 1
+                continue
+            yield item
 
 
 @dataclass(frozen=True)

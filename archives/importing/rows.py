@@ -11,7 +11,7 @@ from dangan.platform.errors import ApplicationError, ErrorCode
 
 from . import errors
 from .parsing import Row
-from .targets import CUSTOM_PREFIX, Target, converter
+from .targets import CUSTOM_PREFIX, Target, as_text, converter
 
 
 @dataclass
@@ -51,8 +51,16 @@ class RowReader:
         cells = row.values
         for index, key, convert in self.columns:
             cell = cells[index]
+            if cell is None:
+                continue
             # is_empty(), inlined: it ran for every cell of every row
-            if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            if isinstance(cell, str):
+                text = cell.strip()
+                if not text:
+                    continue
+                # as_text of a plain string is the stripped string (most cells of a register)
+                values[key] = text if convert is as_text and type(cell) is str else convert(cell)
+            else:
                 values[key] = convert(cell)
         return values
 

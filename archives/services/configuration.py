@@ -201,21 +201,68 @@ def department_set_members(*, actor, department: Department, members: list, mana
     return department
 
 
+CADENCE_FIELDS = ("name", "interval_days", "is_key_customer", "grade", "category")
+# A zero-day cadence would make every file overdue the day it is filed; ten years is the
+# longest any category asks for (the API and the forms take the same bounds).
+CADENCE_MAX_DAYS = 3650
+
+
+def _check_cadence(rule: CadenceRule) -> None:
+    """A rule names what it applies to (a rule for every file is the category's own interval)
+    and an interval a person could keep."""
+    if rule.is_key_customer is None and rule.grade_id is None and rule.category_id is None:
+        raise ApplicationError(errors.FIELD_INVALID, field="interval_days", zh="规则须指定适用范围。",
+                               en="A rule must say what it applies to.")
+    if rule.grade_id is not None and rule.grade.scheme.code != ClassificationScheme.GRADE:
+        raise ApplicationError(errors.FIELD_INVALID, field="grade", zh="须为客户等级分类中的一项。",
+                               en="Must be a term of the grade scheme.")
+    if isinstance(rule.interval_days, int) and not 1 <= rule.interval_days <= CADENCE_MAX_DAYS:
+        raise ApplicationError(errors.FIELD_INVALID, field="interval_days", zh=f"周期须在 1–{CADENCE_MAX_DAYS} 天之间。",
+                               en=f"The interval must be 1–{CADENCE_MAX_DAYS} days.")
+    _full_clean(rule, exclude=["grade", "category"])
+
+
 @transaction.atomic
 def cadence_rule_create(*, actor, name: str, interval_days: int, is_key_customer=None, grade=None,
                         category=None) -> CadenceRule:
     require_admin(actor)
-    if is_key_customer is None and grade is None and category is None:
-        raise ApplicationError(errors.FIELD_INVALID, field="interval_days", zh="规则须指定适用范围。",
-                               en="A rule must say what it applies to.")
     rule = CadenceRule(name=name, interval_days=interval_days, is_key_customer=is_key_customer, grade=grade,
                        category=category)
-    _full_clean(rule, exclude=["grade", "category"])
+    _check_cadence(rule)
     rule.save()
     audit_record(actor=actor, action="cadence_rule.create", obj=rule,
                  summary={"interval_days": rule.interval_days, "is_key_customer": rule.is_key_customer,
                           "grade": rule.grade_id, "category": rule.category_id})
     return rule
+
+
+@transaction.atomic
+def cadence_rule_update(*, actor, rule: CadenceRule, **data) -> CadenceRule:
+    """Same rules as creating one. Files keep their next review date until their next review
+    (or filing) schedules them again under the changed rule."""
+    require_admin(actor)
+    rule = CadenceRule.objects.select_for_update().get(pk=rule.pk)
+    for key in CADENCE_FIELDS:
+        if key in data:
+            setattr(rule, key, data[key])
+    _check_cadence(rule)
+    rule.save()
+    audit_record(actor=actor, action="cadence_rule.update", obj=rule,
+                 summary={"fields": sorted(k for k in data if k in CADENCE_FIELDS),
+                          "interval_days": rule.interval_days, "is_key_customer": rule.is_key_customer,
+                          "grade": rule.grade_id, "category": rule.category_id})
+    return rule
+
+
+@transaction.atomic
+def cadence_rule_delete(*, actor, rule: CadenceRule) -> None:
+    """A rule has no history of its own to keep (files hold their review dates), so it goes;
+    the audit event remembers what it said."""
+    require_admin(actor)
+    summary = {"name": rule.name, "interval_days": rule.interval_days, "is_key_customer": rule.is_key_customer,
+               "grade": rule.grade_id, "category": rule.category_id}
+    audit_record(actor=actor, action="cadence_rule.delete", obj=rule, summary=summary)
+    CadenceRule.objects.filter(pk=rule.pk).delete()
 
 
 @transaction.atomic

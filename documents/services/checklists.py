@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangan.archives.models import ArchiveCategory, Customer
+from dangan.governance.services.audit import audit_record
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -216,6 +217,8 @@ def checklist_create(*, actor, category: ArchiveCategory, name: str, description
                           condition=validate_condition(condition, category), sort=sort)
     clean(checklist)
     checklist.save()
+    audit_record(actor=actor, action="checklist.create", obj=checklist,
+                 summary={"category": category.code, "name": checklist.name, "condition": checklist.condition})
     _queue_recompute(category.pk)
     return checklist
 
@@ -224,13 +227,19 @@ def checklist_create(*, actor, category: ArchiveCategory, name: str, description
 def checklist_update(*, actor, checklist: Checklist, **changes) -> Checklist:
     require_configurer(actor)
     checklist = Checklist.objects.select_for_update().select_related("category").get(pk=checklist.pk)
-    if "condition" in changes:
+    condition_changed = "condition" in changes
+    if condition_changed:
         checklist.condition = validate_condition(changes.pop("condition"), checklist.category)
     for name in ("name", "description", "sort", "is_active"):
         if name in changes:
             setattr(checklist, name, changes[name])
     clean(checklist)
     checklist.save()
+    audit_record(actor=actor, action="checklist.update", obj=checklist,
+                 summary={"category": checklist.category.code,
+                          "fields": sorted([k for k in changes if k in ("name", "description", "sort", "is_active")]
+                                           + (["condition"] if condition_changed else [])),
+                          "condition": checklist.condition})
     _queue_recompute(checklist.category_id)
     return checklist
 
@@ -247,16 +256,28 @@ def checklist_item_create(*, actor, checklist: Checklist, document_type, copies:
                          condition=validate_condition(condition, checklist.category))
     clean(item)
     item.save()
+    audit_record(actor=actor, action="checklist_item.create", obj=item, summary=_item_summary(item))
     _queue_recompute(checklist.category_id)
     return item
 
 
+def _item_summary(item: ChecklistItem, **extra) -> dict:
+    return {"checklist": item.checklist_id, "document_type": item.document_type.code, "copies": item.copies,
+            "original_or_copy": item.original_or_copy, "required": item.required, "condition": item.condition,
+            **extra}
+
+
 @transaction.atomic
 def checklist_item_update(*, actor, item: ChecklistItem, **changes) -> ChecklistItem:
+    return _item_change(actor=actor, item=item, action="checklist_item.update", changes=changes)
+
+
+def _item_change(*, actor, item: ChecklistItem, action: str, changes: dict) -> ChecklistItem:
     from .documents import document_type_for
 
     require_configurer(actor)
     item = ChecklistItem.objects.select_for_update().select_related("checklist__category").get(pk=item.pk)
+    changed = sorted(changes)
     if "document_type" in changes:
         item.document_type = document_type_for(changes.pop("document_type"))
     if "condition" in changes:
@@ -266,6 +287,7 @@ def checklist_item_update(*, actor, item: ChecklistItem, **changes) -> Checklist
             setattr(item, name, changes[name])
     clean(item)
     item.save()
+    audit_record(actor=actor, action=action, obj=item, summary=_item_summary(item, fields=changed))
     _queue_recompute(item.checklist.category_id)
     return item
 
@@ -273,4 +295,4 @@ def checklist_item_update(*, actor, item: ChecklistItem, **changes) -> Checklist
 @transaction.atomic
 def checklist_item_delete(*, actor, item: ChecklistItem) -> None:
     """Deactivates: documents linked to the item keep the link, and history keeps its meaning."""
-    checklist_item_update(actor=actor, item=item, is_active=False)
+    _item_change(actor=actor, item=item, action="checklist_item.delete", changes={"is_active": False})

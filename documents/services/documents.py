@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 
 from dangan.archives.models import Customer, SalesLedgerEntry, VoucherCopy
+from dangan.governance.services.audit import audit_record
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -43,6 +44,8 @@ def document_type_create(*, actor, code: str, name: str, description: str = "",
             doc_type.save()
     except IntegrityError:
         raise ApplicationError(errors.DOCUMENT_TYPE_TAKEN, field="code", code=code) from None
+    audit_record(actor=actor, action="document_type.create", obj=doc_type,
+                 summary={"code": doc_type.code, "name": doc_type.name})
     return doc_type
 
 
@@ -56,6 +59,9 @@ def document_type_update(*, actor, document_type: DocumentType, **changes) -> Do
             setattr(document_type, name, changes[name])
     clean(document_type)
     document_type.save()
+    audit_record(actor=actor, action="document_type.update", obj=document_type,
+                 summary={"code": document_type.code, "fields": sorted(k for k in changes if k in (
+                     "name", "description", "default_original_or_copy", "sort", "is_active"))})
     return document_type
 
 

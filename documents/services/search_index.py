@@ -1,10 +1,18 @@
 """Rebuilding documents' search vectors in bulk (after a tokenizer change, or a restore):
-tokens computed here, written with one UPDATE … FROM unnest(…) per batch."""
+tokens computed here, written with one UPDATE … FROM unnest(…) per batch.
+
+Tokenizing (jieba, in this process) and PostgreSQL's work (the GIN index takes most of it) are
+of the same order, so they overlap: a helper thread cuts batch N+1 while this thread has
+PostgreSQL read the next batch and write batch N (the thread waiting on its socket lets go of
+the GIL). All database work stays on this thread's connection — the tenant's schema, the
+caller's transaction — and the helper touches no database."""
 from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection, transaction
 
-from ..search import tokens_for
+from ..search import index_string
 
 BATCH = 2000  # documents per UPDATE: a few MB of tokens, one short transaction
 
@@ -19,27 +27,51 @@ _READ = """
      ORDER BY d.id
      LIMIT %s
 """
-_WRITE = ("UPDATE documents_document AS d SET search_vector = array_to_tsvector(string_to_array(v.tokens, ' ')) "
-          "FROM unnest(%s::bigint[], %s::text[]) AS v(id, tokens) WHERE d.id = v.id")
+# A vector that comes out the same is not written: an unchanged row costs no new row version, no
+# GIN entries and no WAL (reindexing after a restore, or a second run, is mostly reading).
+_WRITE = """
+    UPDATE documents_document AS d SET search_vector = v.vector
+      FROM (SELECT id, array_to_tsvector(string_to_array(tokens, ' ')) AS vector
+              FROM unnest(%s::bigint[], %s::text[]) AS u(id, tokens)) AS v
+     WHERE d.id = v.id AND d.search_vector IS DISTINCT FROM v.vector
+"""
 MAX_ID = 2**63 - 1
+
+
+def _index_strings(chunk: list[tuple]) -> list[str]:
+    # Tokens never contain spaces (CJK runs and [0-9a-z._@-] words), so one string per
+    # document splits back into its tokens in SQL.
+    return [index_string(title, type_name, text) for _, title, type_name, text in chunk]
 
 
 def reindex_documents(*, ids: list[int] | None = None, first_id: int = 1, last_id: int = MAX_ID,
                       batch: int = BATCH) -> int:
-    """Recompute the search vector of every document (or of `ids`, or of ids first_id..last_id)."""
+    """Recompute the search vector of every document (or of `ids`, or of ids first_id..last_id);
+    returns how many documents were read."""
     only = "AND d.id = ANY(%s)" if ids is not None else ""
-    count, last = 0, first_id - 1
-    while True:
+    only_args = [list(ids)] if ids is not None else []
+
+    def read(after: int) -> list[tuple]:
         with connection.cursor() as cursor:
-            cursor.execute(_READ.format(only=only), [last, last_id, *([list(ids)] if ids is not None else []), batch])
-            chunk = cursor.fetchall()
-        if not chunk:
-            return count
-        # Tokens never contain spaces (CJK runs and [0-9a-z._@-] words), so one string per
-        # document splits back into its tokens in SQL.
-        pks = [row[0] for row in chunk]
-        tokens = [" ".join(tokens_for(title, type_name, text)) for _, title, type_name, text in chunk]
+            cursor.execute(_READ.format(only=only), [after, last_id, *only_args, batch])
+            return cursor.fetchall()
+
+    def write(pks: list[int], strings: Future) -> None:
+        tokens = strings.result()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_WRITE, [pks, tokens])
-        count += len(chunk)
-        last = pks[-1]
+
+    count, chunk = 0, read(first_id - 1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex-tokens") as tokenizer:
+        pending: tuple[list[int], Future] | None = None
+        while chunk:
+            pks = [row[0] for row in chunk]
+            cutting = tokenizer.submit(_index_strings, chunk)
+            if pending is not None:
+                write(*pending)  # batch N, while the helper cuts batch N+1
+            pending = (pks, cutting)
+            count += len(chunk)
+            chunk = read(pks[-1])  # still overlapping the helper
+        if pending is not None:
+            write(*pending)
+    return count

@@ -144,7 +144,10 @@ def upload_complete(*, actor, version: DocumentVersion, parts: list[dict] | None
     checked by the verify task. An object of the wrong size is deleted at once and the upload
     stays open, so the client can send the right bytes to the same URL and complete again."""
     require_writer(actor)
-    version = _lock_version(version)
+    # The version and its document are locked (as in _lock_version); the uploader is loaded
+    # for the caller's answer but not locked: every upload of one user would wait on that row.
+    version = (DocumentVersion.objects.select_for_update(of=("self", "document"))
+               .select_related("document", "uploaded_by").get(pk=version.pk))
     if version.upload_state != UploadState.PENDING:
         raise ApplicationError(errors.UPLOAD_NOT_PENDING, state=version.get_upload_state_display())
     if version.upload_expires_at and version.upload_expires_at < timezone.now():
@@ -159,7 +162,7 @@ def upload_complete(*, actor, version: DocumentVersion, parts: list[dict] | None
         store.delete(version.quarantine_key)
         raise ApplicationError(errors.SIZE_MISMATCH, actual=head["ContentLength"], declared=version.declared_size)
     _set_state(version, UploadState.UPLOADED)
-    version.save()
+    version.save(update_fields=["upload_state", "state_changed_at", "multipart_upload_id"])
     queue_verify(version)
     return version
 

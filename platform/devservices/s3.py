@@ -27,6 +27,14 @@ class RcloneS3:
     port: int
     access_key: str = "dangan-dev"
     secret_key: str = "dangan-dev-secret"
+    # CORS for the customer page's direct uploads (presigned PUTs from the company hosts). The
+    # flag takes one origin, and every `<company>.localhost:<port>` is an origin of its own, so
+    # the embedded server answers preflights for any: rclone's S3 answers themselves carry
+    # `Access-Control-Allow-Origin: *` whatever the flag (measured with rclone 1.75), the flag
+    # only opens the preflight; the credential is the presigned URL's signature (no cookies are
+    # ever sent, '*' forbids them), and the server listens on 127.0.0.1 only. Empty: no CORS, and
+    # the page streams uploads through the web process (DANGAN_WEB_DIRECT_UPLOAD=false).
+    allow_origin: str = "*"
     process: subprocess.Popen | None = None
 
     @property
@@ -45,6 +53,7 @@ class RcloneS3:
             [rclone_binary(), "serve", "s3", str(self.root),
              "--addr", f"127.0.0.1:{self.port}",
              "--auth-key", f"{self.access_key},{self.secret_key}",
+             *(["--allow-origin", self.allow_origin] if self.allow_origin else []),
              # Multipart parts are staged on disk, not in RAM (`writes` keeps memory flat).
              "--vfs-cache-mode", "writes",
              "--cache-dir", str(self.root.parent / "rclone-cache"),

@@ -54,8 +54,11 @@ class Services:
             self.started.append(f"PostgreSQL (embedded) on 127.0.0.1:{port}")
         if not os.environ.get("S3_ENDPOINT_URL"):
             port = free_port() if self.ephemeral else self.s3_port
-            self.s3 = RcloneS3(self.var_dir / "s3" / "data", port)
+            self.s3 = RcloneS3(self.var_dir / "s3" / "data", port,
+                               allow_origin=os.environ.get("DANGAN_S3_ALLOW_ORIGIN", "*"))
             self.s3.start()
+            if not self.s3.allow_origin:
+                env["DANGAN_WEB_DIRECT_UPLOAD"] = "false"
             env.update(
                 S3_ENDPOINT_URL=self.s3.endpoint,
                 S3_ACCESS_KEY_ID=self.s3.access_key,

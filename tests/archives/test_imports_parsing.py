@@ -184,3 +184,171 @@ def test_a_table_past_the_size_limit_is_parsed_as_a_stream(monkeypatch):
            + "".join(f"<si><t>客户{i}</t></si>" for i in range(100)) + "</sst>").encode()
     monkeypatch.setattr(parsing, "PLAIN_STRINGS_LIMIT", 50)
     assert list(parsing.read_shared_strings(io.BytesIO(xml))) == list(read_string_table(io.BytesIO(xml)))
+
+
+_EXCEL_ROOT = (f'<worksheet {NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+               'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac" '
+               'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">')
+_EXCEL_ROWS = (
+    '<row r="1" spans="1:5" x14ac:dyDescent="0.2"><c r="A1" s="2" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+    '<c r="C1" s="1"><v>46089</v></c><c r="D1" t="str"><v>甲 &amp; 乙 &#x4E2D;</v></c><c r="E1" s="2"/></row>'
+    '<row r="2" spans="1:5"><c r="A2"><f>1+2</f><v>3</v></c><c r="B2" t="b"><v>0</v></c><c r="C2"><v>1.5E2</v></c>'
+    '<c r="D2" t="e"><v>#DIV/0!</v></c><c r="E2"><v></v></c></row>'
+    '<row r="4" spans="1:5" ht="20" customHeight="1"/>'
+    '<row r="5">\n  <c r="B5" t="s">\n    <v>1</v>\n  </c>\n  <c r="C5" t="inlineStr"><is><t>内联</t></is></c>\n</row>'
+    '<row r="6"><c r="A6" t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'
+    '<row><c r="A7"><v>-7</v></c></row>'
+)
+
+
+_PACKAGE_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        f'<workbook {NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="客户" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/>'
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'styles" Target="styles.xml"/></Relationships>'),
+    "xl/styles.xml": (  # style 1 is a date (numFmt 14), style 2 plain
+        f'<styleSheet {NS}><fonts count="1"><font><sz val="11"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+    "xl/sharedStrings.xml": f'<sst {NS} count="2" uniqueCount="2"><si><t>客户</t></si><si><t>电话</t></si></sst>',
+}
+
+
+def _excel_like(rows_xml: str, root: str = _EXCEL_ROOT, close: str = "</worksheet>") -> bytes:
+    """A workbook as Excel saves one: two shared strings, a date style (s="1"), its sheet as
+    given inside Excel's usual surroundings."""
+    data_tag = "x:sheetData" if root.startswith("<x:") else "sheetData"
+    sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+                 f'{root}<dimension ref="A1:E7"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+                 f'<{data_tag}>{rows_xml}</{data_tag}>'
+                 f'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{close}')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in _PACKAGE_PARTS.items():
+            archive.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + content)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return out.getvalue()
+
+
+def _text_reader_takes(data: bytes) -> bool:
+    from dangan.archives.importing import sheet_rows
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    try:
+        with sheet._get_source() as source:
+            parser = parsing._values_parser_class()(None, sheet._shared_strings, data_only=True,
+                                                    date_formats=workbook._date_formats)
+            list(sheet_rows.sheet_cells(source, parser))
+        return True
+    except sheet_rows.UnusualSheet:
+        return False
+    finally:
+        workbook.close()
+
+
+@pytest.mark.parametrize("read_bytes", [1024 * 1024, 7])
+def test_the_text_reader_reads_excels_rows_as_openpyxl_does(monkeypatch, read_bytes):
+    from dangan.archives.importing import sheet_rows
+
+    monkeypatch.setattr(sheet_rows, "READ_BYTES", read_bytes)  # 7: rows and tags split across reads
+    data = _excel_like(_EXCEL_ROWS)
+    assert _text_reader_takes(data)
+    rows = _fast_rows(data)
+    assert rows == _openpyxl_rows(data)
+    assert rows[0] == ("客户", "电话", dt.datetime(2026, 3, 8), "甲 & 乙 中", None)
+    assert rows[1] == (3, False, 150, "#DIV/0!", None)  # a formula's cached value, data_only
+    assert rows[4][1:3] == ("电话", "内联")  # a row with an inline string read by the XML parser
+    assert rows[5][:2] == ("客户", "电话") and rows[6][0] == -7  # a cell, a row without a reference
+
+
+@pytest.mark.parametrize("root, rows_xml, close", [
+    (_EXCEL_ROOT, _EXCEL_ROWS + "<!-- a comment -->", "</worksheet>"),
+    (_EXCEL_ROOT, _EXCEL_ROWS.replace("<row r=\"6\">", "<row r=\"6\"><![CDATA[]]>"), "</worksheet>"),
+    # the main namespace under a prefix
+    ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+     'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">',
+     _EXCEL_ROWS.replace("<row", "<x:row").replace("</row", "</x:row").replace("<c ", "<x:c ")
+     .replace("</c>", "</x:c>").replace("<v>", "<x:v>").replace("</v>", "</x:v>").replace("<f>", "<x:f>")
+     .replace("</f>", "</x:f>").replace("<is>", "<x:is>").replace("</is>", "</x:is>").replace("<t>", "<x:t>")
+     .replace("</t>", "</x:t>"), "</x:worksheet>"),
+])
+def test_unusual_sheets_go_to_the_xml_parser_even_after_some_rows(monkeypatch, root, rows_xml, close):
+    from dangan.archives.importing import sheet_rows
+
+    monkeypatch.setattr(sheet_rows, "READ_BYTES", 64)  # the markup is met after rows were given
+    data = _excel_like(rows_xml, root, close)
+    assert not _text_reader_takes(data)
+    assert _fast_rows(data) == _openpyxl_rows(data)
+    assert len(_fast_rows(data)) == 7
+
+
+@pytest.mark.parametrize("data", [
+    {"name": "北京同仁大药房", "kind": "enterprise", "address": "北京市朝阳区人民路1号", "business_policy": "诚信"},
+    {"name": " 前后空格 ", "company_size": "small"},
+    {"name": "甲", "kind": "企业"},  # not a choice value
+    {"name": "甲" * 201},  # too long
+    {"name": "   "},  # blank after stripping: required
+    {"name": ""},
+    {"name": "乙", "address": "  ", "trading_since": dt.date(2020, 1, 2), "is_key_customer": True},
+    {"name": "丙", "first_contact_on": "2026-13-40"},
+    {"name": 12345},
+])
+def test_the_plain_field_shortcut_cleans_as_clean_plain_does(data):
+    from dangan.archives.importing.customer_rows import PlainFields
+    from dangan.archives.services import customers
+    from dangan.platform.errors import ApplicationError
+
+    def outcome(clean):
+        try:
+            return clean(dict(data))
+        except ApplicationError as exc:
+            return exc.code, exc.fields
+
+    assert outcome(PlainFields().clean) == outcome(customers._clean_plain)
+
+
+def test_openpyxls_inline_strings_are_read_by_the_text_reader_too(monkeypatch):
+    from dangan.archives.importing import sheet_rows
+
+    by_parser = []
+    parse_row = sheet_rows._RowReader._parsed
+    monkeypatch.setattr(sheet_rows._RowReader, "_parsed",
+                        lambda self, text: by_parser.append(text) or parse_row(self, text))
+    workbook = openpyxl.Workbook()  # openpyxl (and the app's own exports) write text inline
+    sheet = workbook.active
+    sheet.append(["名称", "  前后空格  ", "a & b <c>", "x005F_x", "一\r\n二", 12, dt.datetime(2026, 3, 8)])
+    sheet.append(["", None, "=1+2", True])
+    data = _saved(workbook)
+    assert _text_reader_takes(data)
+    assert _fast_rows(data) == _openpyxl_rows(data)
+    assert _fast_rows(data)[0][:4] == ("名称", "  前后空格  ", "a & b <c>", "x005F_x")
+    assert by_parser and all("<f>" in row for row in by_parser)  # only the row with a formula

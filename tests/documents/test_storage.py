@@ -123,6 +123,41 @@ def test_multipart_upload_round_trips_with_the_right_sha256(two_tenants, store):
     assert downloaded.hexdigest() == source.digest.hexdigest()
 
 
+@pytest.mark.parametrize("size", [0, 70_000, 3 * 1024 * 1024, 2 * 5 * 1024 * 1024 + 70_001])
+def test_pushed_writer_stores_exact_bytes_holding_one_part_at_most(two_tenants, store, size):
+    # Form uploads arrive in 64 KB pieces: empty, below one part (a single PUT), exactly
+    # on, and across part boundaries (multipart, the last part short).
+    a, _ = two_tenants
+    part_size = 5 * 1024 * 1024
+    payload = os.urandom(size)
+    with tenant_context(a):
+        writer = store.writer("pushed/scan.pdf", part_size=part_size)
+        for start in range(0, size, 64 * 1024):
+            writer.write(payload[start:start + 64 * 1024])
+            # One part's buffer, whatever has gone through; parts already sent are not kept.
+            assert writer.buffer is None or len(writer.buffer) == part_size
+            assert writer.filled < part_size
+        assert len(writer.parts) == size // part_size
+        stored = writer.close()
+        assert writer.buffer is None
+        assert stored == {"key": f"{a.schema_name}/pushed/scan.pdf", "size": size,
+                          "sha256": hashlib.sha256(payload).hexdigest()}
+        assert b"".join(store.iter_chunks("pushed/scan.pdf")) == payload
+
+
+def test_aborted_writer_leaves_no_object_and_no_buffer(two_tenants, store):
+    a, _ = two_tenants
+    with tenant_context(a):
+        writer = store.writer("pushed/aborted.pdf", part_size=5 * 1024 * 1024)
+        writer.write(os.urandom(6 * 1024 * 1024))  # one part sent, a multipart upload open
+        assert writer.upload_id is not None
+        writer.abort()
+        assert writer.buffer is None
+        assert store.head("pushed/aborted.pdf") is None
+        assert [upload for upload in store.list_multipart_uploads("pushed/")
+                if upload.get("UploadId") == writer.upload_id] == []
+
+
 def test_presigned_get_downloads_over_plain_http_as_an_attachment(two_tenants, store):
     a, _ = two_tenants
     filename = "客户合同/2026 扫描件.pdf"

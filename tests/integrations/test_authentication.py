@@ -153,3 +153,27 @@ def test_other_credentials_still_work_and_anonymous_answer_is_unchanged(make_ten
     assert anonymous.status_code == 403 and _code(anonymous) == "not_authenticated"
     client.post("/accounts/login/", {"username": tenant.admin_email, "password": tenant.admin_password})
     assert client.get(ME).status_code == 200
+
+
+def test_a_token_works_on_its_own_company_only_and_stops_the_moment_it_is_revoked(two_tenants, tenant_client):
+    # The token lookup is one precompiled statement (integrations/authentication.py), but
+    # nothing about the answer is kept: revocation and deactivation count on the next request.
+    from rest_framework.authtoken.models import Token
+
+    a, b = two_tenants
+    token = token_for(a)
+    response = tenant_client(a).get(ME, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200 and response.json()["email"] == a.admin_email
+    assert tenant_client(b).get(ME, HTTP_AUTHORIZATION=f"Token {token}").status_code in (401, 403)
+    with schema_context(a.schema_name):
+        admin = admin_of(a)
+        admin.is_active = False
+        admin.save(update_fields=["is_active"])
+    assert tenant_client(a).get(ME, HTTP_AUTHORIZATION=f"Token {token}").status_code in (401, 403)
+    with schema_context(a.schema_name):
+        admin.is_active = True
+        admin.save(update_fields=["is_active"])
+    assert tenant_client(a).get(ME, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    with schema_context(a.schema_name):
+        Token.objects.filter(key=token).delete()
+    assert tenant_client(a).get(ME, HTTP_AUTHORIZATION=f"Token {token}").status_code in (401, 403)

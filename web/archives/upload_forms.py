@@ -33,3 +33,43 @@ class DocumentUploadForm(forms.Form):
         """Every problem in one line: the answer lands beside a file name, not beside a field."""
         return " ".join(f"{self.fields[name].label}：{' '.join(errors)}" if name in self.fields else " ".join(errors)
                         for name, errors in self.errors.items())
+
+
+class DirectFileForm(forms.Form):
+    """What the browser declares before it sends a file straight to storage: the server checks
+    the stored bytes against it (size at complete, SHA-256 in the verify task)."""
+    filename = forms.CharField(label=_("文件名"), max_length=255)
+    size = forms.IntegerField(label=_("文件大小"), min_value=1)
+    sha256 = forms.RegexField(label=_("SHA-256"), regex=r"^[0-9a-fA-F]{64}$")
+
+    def file_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"filename": data["filename"], "size": data["size"], "sha256": data["sha256"].lower()}
+
+    error_text = DocumentUploadForm.error_text
+
+
+class DirectUploadForm(DocumentUploadForm, DirectFileForm):
+    """A new document: its fields and its file's declaration, in one request."""
+
+
+class CompletePartsForm(forms.Form):
+    """The ETags of a multipart direct upload's parts, as storage answered them (1, 2, 3 …)."""
+    part_number = forms.IntegerField(min_value=1, max_value=10_000)
+    etag = forms.CharField(max_length=200)
+
+
+def completed_parts(data) -> list[dict] | None:
+    """`parts` of a complete request ([{part_number, etag}] or absent); ValueError when malformed."""
+    parts = data.get("parts") if isinstance(data, dict) else None
+    if parts is None:
+        return None
+    if not isinstance(parts, list) or len(parts) > 10_000:
+        raise ValueError("parts")
+    cleaned = []
+    for part in parts:
+        form = CompletePartsForm(part if isinstance(part, dict) else {})
+        if not form.is_valid():
+            raise ValueError("parts")
+        cleaned.append(form.cleaned_data)
+    return cleaned

@@ -3,6 +3,7 @@ from django.urls import path
 
 from .views import approvals, customers, dashboard, detail, edit, imports, records, reveal, uploads
 from .views import settings as settings_views
+from .views import settings_documents, settings_rules
 
 app_name = "archives"
 urlpatterns = [
@@ -21,6 +22,12 @@ urlpatterns = [
     path("change-requests/<int:pk>/<slug:decision>/", detail.change_request_decide, name="change-request-decide"),
     # documents on the customer page: uploads, live status, previews, downloads, checklist
     path("customers/<int:pk>/documents/upload/", uploads.document_upload, name="document-upload"),
+    path("customers/<int:pk>/documents/upload-start/", uploads.document_upload_start, name="document-upload-start"),
+    path("documents/<int:pk>/versions/upload/", uploads.document_version_upload, name="document-version-upload"),
+    path("documents/<int:pk>/versions/upload-start/", uploads.document_version_upload_start,
+         name="document-version-upload-start"),
+    path("document-versions/<int:pk>/upload-complete/", uploads.version_upload_complete,
+         name="version-upload-complete"),
     path("customers/<int:pk>/checklist/", uploads.customer_checklist, name="customer-checklist"),
     path("documents/<int:pk>/row/", uploads.document_row, name="document-row"),
     path("document-versions/<int:pk>/thumbnail.png", uploads.version_thumbnail, name="version-thumbnail"),
@@ -52,4 +59,28 @@ urlpatterns = [
     path("settings/departments/new/", settings_views.department_create, name="settings-department-create"),
     path("settings/departments/<int:pk>/members/", settings_views.department_members,
          name="settings-department-members"),
+    # document types, checklists, update cadences, numbering (views/settings_documents.py, settings_rules.py)
+    path("settings/document-types/", settings_documents.document_types, name="settings-document-types"),
+    path("settings/document-types/new/", settings_documents.document_type_new, name="settings-document-type-create"),
+    path("settings/document-types/<int:pk>/", settings_documents.document_type_edit, name="settings-document-type"),
+    path("settings/checklists/", settings_documents.checklists, name="settings-checklists"),
+    path("settings/categories/<int:pk>/checklists/", settings_documents.checklist_new,
+         name="settings-checklist-create"),
+    path("settings/checklists/<int:pk>/", settings_documents.checklist_detail, name="settings-checklist"),
+    path("settings/checklists/<int:pk>/items/", settings_documents.checklist_item_new,
+         name="settings-checklist-item-create"),
+    path("settings/checklist-items/<int:pk>/", settings_documents.checklist_item_edit,
+         name="settings-checklist-item"),
+    path("settings/checklist-items/<int:pk>/delete/", settings_documents.checklist_item_remove,
+         name="settings-checklist-item-delete"),
+    path("settings/cadences/", settings_rules.cadences, name="settings-cadences"),
+    path("settings/cadences/new/", settings_rules.cadence_new, name="settings-cadence-create"),
+    path("settings/cadences/<int:pk>/", settings_rules.cadence_edit, name="settings-cadence"),
+    path("settings/cadences/<int:pk>/delete/", settings_rules.cadence_remove, name="settings-cadence-delete"),
+    path("settings/numbering/", settings_rules.numbering_index, name="settings-numbering"),
+    path("settings/numbering/archive-settings/", settings_rules.archive_settings_save,
+         name="settings-archive-settings"),
+    path("settings/numbering/<int:pk>/", settings_rules.numbering_edit, name="settings-numbering-category"),
+    path("settings/numbering/<int:pk>/preview/", settings_rules.numbering_preview,
+         name="settings-numbering-preview"),
 ]

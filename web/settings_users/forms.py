@@ -36,6 +36,12 @@ class InviteForm(UserForm):
     field_order = ["email", "full_name", "role_names", "departments"]
 
 
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), max_length=100, required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off",
+                                                      "placeholder": _("姓名或邮箱")}))
+
+
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("用途，如“ERP 同步”"))
     scope = forms.ChoiceField(label=_("权限"), choices=[(ApiKey.Scope.READ, _("只读")), (ApiKey.Scope.WRITE, _("读写"))],

@@ -6,9 +6,11 @@ a tenant administrator; `admin_required` only spares others a page that could ne
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +23,22 @@ from dangan.integrations import services as key_services
 from dangan.platform.errors import ApplicationError
 
 from ..common import add_service_errors, admin_required, flash_error, found
-from .forms import ApiKeyForm, InviteForm, UserForm
+from .forms import ApiKeyForm, InviteForm, UserForm, UserSearchForm
+
+# A page a person scans without scrolling forever; the same size as the registers' lists.
+PAGE_SIZE = 50
 
 
 # --- users -----------------------------------------------------------------------------------------
 
 def _users_page(request, form=None, status=200):
+    search = UserSearchForm(request.GET or None)
+    text = search.cleaned_data["q"] if search.is_bound and search.is_valid() else ""
+    page = Paginator(user_selectors.company_users(search=text), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "settings_users/users.html", {
-        "users": user_selectors.company_users(), "form": form or InviteForm(), "active": "users"}, status=status)
+        "page": page, "users": page.object_list, "search": search, "q": text,
+        "query": urlencode({"q": text}) if text else "",
+        "form": form or InviteForm(), "active": "users"}, status=status)
 
 
 @login_required

@@ -228,6 +228,29 @@ def test_an_invisible_colleague_gets_404_and_an_auditor_cannot_upload(docs, api,
     assert refused.status_code == 403
 
 
+def test_upload_answers_match_the_detail_endpoints_and_a_colleague_cannot_complete(docs, api, customer):
+    # The upload calls answer through serializers built once per process: their answers are
+    # the ones the detail endpoints give for the same rows.
+    owner = api(docs.owner)
+    data = pdf_bytes("answers")
+    started = body(owner.post(f"/api/v1/customers/{customer.pk}/documents/uploads/", {
+        "document_type": "contract", "title": "认购书", "filename": "a.pdf", "size": len(data), "sha256": sha(data)},
+        content_type="application/json"))
+    document = body(owner.get(f"/api/v1/documents/{started['document']['id']}/"))
+    assert started["document"] == {name: value for name, value in document.items() if name in started["document"]}
+    assert started["version"] == body(owner.get(f"/api/v1/document-versions/{started['version']['id']}/"))
+    assert http_put(started["url"], data, started["headers"])[0] == 200
+    # A colleague who cannot see the file cannot complete its upload either (404, not 403).
+    refused = api(docs.outsider).post(started["complete_url"], {}, content_type="application/json")
+    assert refused.status_code == 404
+    assert DocumentVersion.objects.get(pk=started["version"]["id"]).upload_state == UploadState.PENDING
+    completed = owner.post(started["complete_url"], {}, content_type="application/json")
+    assert completed.status_code == 202, completed.content
+    assert body(completed)["upload_state"] == UploadState.UPLOADED
+    assert body(completed)["uploaded_by"]["id"] == docs.owner.pk
+    assert body(completed) == body(owner.get(f"/api/v1/document-versions/{started['version']['id']}/"))
+
+
 def test_upload_start_is_idempotent(docs, api, customer):
     owner = api(docs.owner)
     data = pdf_bytes()

@@ -1,6 +1,7 @@
 """The product as a person uses it, in Debian's chromium: sign up a company, sign in on its
 host, define a category with a custom field, create a customer, upload its scanned contract
-(progress bar, then processing on a real worker until the checklist is complete), add a ledger
+(straight to object storage with a progress bar, then processing on a real worker until the
+checklist is complete; a new version from its row, the first kept; the preview dialog), add a ledger
 row, submit it; a supervisor approves, a custodian files; find it by pinyin initials; see it on
 the dashboard's chart. Screenshots of the key pages go to test-results/screenshots/."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import base64
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
@@ -160,8 +162,10 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(admin_page.get_by_role("heading", level=1)).to_have_text("杭州康宁车行")
     customer_url = admin_page.url
 
-    # --- 4a. the scanned contract: progress bar, then processed on the worker ----------------------
+    # --- 4a. the scanned contract: straight to storage with a progress bar, processed on the worker --
     expect(admin_page.locator("[data-completeness]")).to_have_text("0%")
+    sent = []
+    admin_page.on("request", lambda request: sent.append((request.method, request.url)))
     admin_page.locator("#id_upload_document_type").select_option(label="合同")
     admin_page.locator("#id_upload_file").set_input_files(
         files=[{"name": "购销合同（扫描件）.jpg", "mimeType": "image/jpeg", "buffer": scanned_contract()}])
@@ -172,6 +176,9 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(item).to_contain_text("已上传")
     row = admin_page.locator("#document-list .document").first
     expect(row).to_contain_text("购销合同（扫描件）.jpg")
+    # The bytes went to the object store (presigned PUT), not through the web process.
+    assert any(method == "PUT" and url.startswith(settings.S3_ENDPOINT_URL + "/") for method, url in sent), sent
+    assert not any(method == "POST" and "/documents/upload/" in url for method, url in sent), sent
     screenshot(admin_page, "04a-customer-upload-progress")
     # The row polls for itself (htmx) until the worker has verified, scanned and read the file.
     expect(row).to_have_attribute("data-state", "available", timeout=90_000)
@@ -196,6 +203,32 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(admin_page.locator("#document-list .document").first).to_have_attribute("data-state", "available",
                                                                                     timeout=90_000)
     screenshot(admin_page, "04b-customer-upload-processed")
+    # A signed contract as the contract's next version, from its row: the first stays listed.
+    contract = admin_page.locator("#document-list .document", has_text="购销合同（扫描件）.jpg")
+    contract.locator("input[data-version-file]").set_input_files(
+        files=[{"name": "购销合同（签字版）.jpg", "mimeType": "image/jpeg", "buffer": scanned_contract()}])
+    expect(admin_page.locator(".upload-item")).to_have_count(3)
+    expect(admin_page.locator(".upload-item").last.locator("progress")).to_have_js_property("value", 100)
+    contract = admin_page.locator("#document-list .document").first
+    expect(contract).to_contain_text("购销合同（签字版）.jpg")
+    expect(contract).to_have_attribute("data-version", "2")
+    expect(contract).to_have_attribute("data-state", "available", timeout=90_000)
+    expect(contract.locator("details.doc-versions summary")).to_contain_text("较早版本（1）")
+    contract.locator("details.doc-versions summary").click()
+    expect(contract.locator("ol.version-history")).to_contain_text("购销合同（扫描件）.jpg")
+    # The preview dialog: the enlarged first page, through the permission-checked view.
+    contract.locator(".thumb [data-preview-open]").click()
+    preview = admin_page.locator("#document-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator("[data-preview-title]")).to_contain_text("v2")
+    admin_page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                 arg=preview.locator("img").element_handle(), timeout=20_000)
+    screenshot(admin_page, "04c-customer-document-preview")
+    preview.get_by_role("button", name="关闭").click()
+    expect(preview).to_be_hidden()
+    expect(admin_page.locator("[data-completeness]")).to_have_text("100%")
+    assert sum(method == "PUT" for method, _url in sent) == 3  # every file went straight to storage
+    assert_no_problems(admin_page)
 
     # --- 4b. a sales-ledger row from the page: first an error beside the field, then the row -------
     admin_page.get_by_text("新增台帐记录").click()

@@ -1,25 +1,33 @@
-/* Uploads on the customer page: drop or choose several files; each is sent on its own request
-   (XHR, for its upload-progress events) with the document fields chosen above, one after the
-   other, and shows a progress bar. The server streams it to object storage and answers the
-   document's row, which htmx then polls until processing settles. File names are only ever
-   set as text (textContent), never parsed as HTML. */
+/* Uploads on the customer page: drop or choose several files (new documents), or one file on a
+   document's row (its next version). Files go one after the other, each with a progress bar.
+
+   Direct (the form carries data-upload-start): the file is hashed here (SHA-256, WebCrypto), the
+   server hands out a presigned PUT, the bytes go straight to object storage (XHR, for its
+   upload-progress events), then the server is told "complete" and answers the document's row.
+   Proxied (no data-upload-start, a file above data-direct-max, no WebCrypto, or storage that
+   refused the cross-origin PUT): the file is posted to this host, which streams it to storage
+   and answers the row. Either way htmx then polls the row until processing settles.
+   File names are only ever set as text (textContent), never parsed as HTML. */
 (function () {
   "use strict";
 
   var queue = [];
   var busy = false;
+  // Storage refused a cross-origin PUT once (no CORS): the rest of this page's files go proxied.
+  var directBroken = false;
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
   }
 
-  function text(form, name) {
-    return form.getAttribute("data-text-" + name) || "";
+  function text(name) {
+    var source = document.querySelector("[data-upload-texts]");
+    return source ? source.getAttribute("data-text-" + name) || "" : "";
   }
 
-  function queueList(form) {
-    return form.parentNode.querySelector("[data-upload-queue]");
+  function queueList() {
+    return document.querySelector("[data-upload-queue]");
   }
 
   function addItem(form, file) {
@@ -31,19 +39,25 @@
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", text(form, "progress") + " " + file.name);
+    bar.setAttribute("aria-label", text("progress") + " " + file.name);
     var status = document.createElement("span");
     status.className = "upload-status";
-    status.textContent = text(form, "waiting");
+    status.textContent = text("waiting");
     item.appendChild(name);
     item.appendChild(bar);
     item.appendChild(status);
-    queueList(form).appendChild(item);
-    return {form: form, file: file, item: item, bar: bar, status: status};
+    var list = queueList();
+    if (list) list.appendChild(item);
+    // The document's fields as chosen now: a later change of the form must not alter queued files.
+    var fields = [];
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "file") fields.push([key, value]);
+    });
+    return {form: form, file: file, fields: fields, item: item, bar: bar, status: status};
   }
 
   function enqueue(form, files) {
-    if (!files || !files.length) return;
+    if (!form || !files || !files.length) return;
     if (!form.reportValidity()) return; // a document type first: the browser says so
     for (var i = 0; i < files.length; i++) queue.push(addItem(form, files[i]));
     next();
@@ -52,8 +66,23 @@
   function next() {
     if (busy || !queue.length) return;
     busy = true;
-    send(queue.shift());
+    var job = queue.shift();
+    if (canGoDirect(job)) sendDirect(job);
+    else sendProxied(job);
   }
+
+  function finish() {
+    busy = false;
+    next();
+  }
+
+  function canGoDirect(job) {
+    var limit = parseInt(job.form.getAttribute("data-direct-max") || "0", 10);
+    return !directBroken && job.form.hasAttribute("data-upload-start") && job.file.size > 0 &&
+      job.file.size <= limit && window.crypto && window.crypto.subtle && job.file.arrayBuffer;
+  }
+
+  // --- answers ---------------------------------------------------------------------------------
 
   function showRow(html) {
     var holder = document.createElement("template");
@@ -63,62 +92,137 @@
     if (!row || !list) return;
     var empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
+    var existing = row.id ? document.getElementById(row.id) : null;
+    if (existing) existing.remove(); // a new version: the document's row moves to the top
     list.insertBefore(row, list.firstChild);
     if (window.htmx) window.htmx.process(row);
+    ready();
     // Processed before this answer was written (a fast worker): no poll will announce it, so
     // the checklist is told here.
     if (!row.hasAttribute("hx-get")) document.body.dispatchEvent(new CustomEvent("documents-changed"));
   }
 
-  function showRefusal(job, html) {
-    var holder = document.createElement("template");
-    holder.innerHTML = html.trim();
-    var message = holder.content.textContent.trim();
-    job.status.textContent = message || text(job.form, "failed");
-    job.item.classList.add("failed");
+  function done(job, html) {
+    job.item.classList.remove("uploading");
+    job.bar.value = 100;
+    job.status.textContent = text("done");
+    job.item.classList.add("done");
+    showRow(html);
+    finish();
   }
 
-  function send(job) {
-    var data = new FormData();
-    // The document's fields first, the file last (the server reads them before the file).
-    new FormData(job.form).forEach(function (value, key) {
-      if (key !== "file") data.append(key, value);
-    });
-    data.append("file", job.file, job.file.name);
+  function failed(job, html) {
+    var message = "";
+    if (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim();
+      message = holder.content.textContent.trim();
+    }
+    job.item.classList.remove("uploading");
+    job.status.textContent = message || text("failed");
+    job.item.classList.add("failed");
+    finish();
+  }
+
+  function post(url, onload, onerror) {
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", job.form.action);
+    xhr.open("POST", url);
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.setRequestHeader("HX-Request", "true"); // answer with a fragment, not a redirect
-    job.status.textContent = text(job.form, "uploading");
-    job.item.classList.add("uploading");
-    xhr.upload.addEventListener("progress", function (event) {
+    xhr.addEventListener("load", function () { onload(xhr); });
+    xhr.addEventListener("error", onerror);
+    return xhr;
+  }
+
+  function progress(job) {
+    return function (event) {
       if (event.lengthComputable) job.bar.value = Math.round(event.loaded * 100 / event.total);
-    });
-    xhr.addEventListener("load", function () {
-      job.item.classList.remove("uploading");
-      if (xhr.status >= 200 && xhr.status < 300) {
-        job.bar.value = 100;
-        job.status.textContent = text(job.form, "done");
-        job.item.classList.add("done");
-        showRow(xhr.responseText);
-      } else {
-        showRefusal(job, xhr.responseText);
-      }
-      finish();
-    });
-    xhr.addEventListener("error", function () {
-      job.item.classList.remove("uploading");
-      job.item.classList.add("failed");
-      job.status.textContent = text(job.form, "failed");
-      finish();
-    });
+    };
+  }
+
+  // --- proxied: the file through this host --------------------------------------------------------
+
+  function sendProxied(job) {
+    var data = new FormData();
+    // The document's fields first, the file last (the server reads them before the file).
+    job.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    data.append("file", job.file, job.file.name);
+    job.status.textContent = text("uploading");
+    job.item.classList.add("uploading");
+    var xhr = post(job.form.action, function (answer) {
+      if (answer.status >= 200 && answer.status < 300) done(job, answer.responseText);
+      else failed(job, answer.responseText);
+    }, function () { failed(job, ""); });
+    xhr.upload.addEventListener("progress", progress(job));
     xhr.send(data);
   }
 
-  function finish() {
-    busy = false;
-    next();
+  // --- direct: hash, ask for a presigned PUT, send it to storage, complete -----------------------
+
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (byte) {
+      return ("0" + byte.toString(16)).slice(-2);
+    }).join("");
   }
+
+  function sendDirect(job) {
+    job.status.textContent = text("hashing");
+    job.item.classList.add("uploading");
+    job.file.arrayBuffer()
+      .then(function (bytes) { return window.crypto.subtle.digest("SHA-256", bytes); })
+      .then(function (digest) { start(job, hex(digest)); },
+            function () { sendProxied(job); }); // unreadable here: let the server stream it
+  }
+
+  function start(job, sha256) {
+    var data = new FormData();
+    job.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    data.append("filename", job.file.name);
+    data.append("size", String(job.file.size));
+    data.append("sha256", sha256);
+    post(job.form.getAttribute("data-upload-start"), function (answer) {
+      if (answer.status !== 201) { failed(job, answer.responseText); return; }
+      var target = JSON.parse(answer.responseText);
+      if (target.method !== "PUT") { sendProxied(job); return; } // multipart: not from this page
+      putToStorage(job, target);
+    }, function () { failed(job, ""); }).send(data);
+  }
+
+  function putToStorage(job, target) {
+    job.status.textContent = text("uploading");
+    var xhr = new XMLHttpRequest();
+    xhr.open("PUT", target.url);
+    Object.keys(target.headers || {}).forEach(function (name) {
+      xhr.setRequestHeader(name, target.headers[name]);
+    });
+    xhr.upload.addEventListener("progress", progress(job));
+    xhr.addEventListener("load", function () {
+      if (xhr.status >= 200 && xhr.status < 300) complete(job, target);
+      else failed(job, "");
+    });
+    // Status 0: the storage host refused the cross-origin request (no CORS) or is unreachable
+    // from here. The pending version expires on its own (documents reconciler); this file and
+    // the following go through this host.
+    xhr.addEventListener("error", function () {
+      directBroken = true;
+      job.bar.value = 0;
+      sendProxied(job);
+    });
+    xhr.send(job.file);
+  }
+
+  function complete(job, target) {
+    job.bar.value = 100;
+    job.status.textContent = text("completing");
+    var xhr = post(target.complete_url, function (answer) {
+      if (answer.status >= 200 && answer.status < 300) done(job, answer.responseText);
+      else failed(job, answer.responseText);
+    }, function () { failed(job, ""); });
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.send(JSON.stringify({}));
+  }
+
+  // --- choosing and dropping files ----------------------------------------------------------------
 
   function formOf(element) {
     return element && element.closest ? element.closest("[data-upload-form]") : null;
@@ -161,11 +265,27 @@
     });
   });
 
+  // --- previews: the enlarged first page in one dialog ----------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-preview-open]");
+    var dialog = document.getElementById("document-preview");
+    if (!opener || !dialog || !dialog.showModal) return;
+    var image = dialog.querySelector("[data-preview-image]");
+    var title = opener.getAttribute("data-preview-title") || "";
+    image.src = opener.getAttribute("data-preview-src");
+    image.alt = title;
+    dialog.querySelector("[data-preview-title]").textContent = title;
+    dialog.showModal();
+  });
+
   function ready() {
     document.querySelectorAll("[data-upload-submit]").forEach(function (button) {
       button.hidden = true;
     });
   }
+  // Rows swapped in later (htmx polls, new uploads) carry their own submit buttons.
+  document.addEventListener("htmx:afterSwap", ready);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();

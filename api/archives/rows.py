@@ -1,0 +1,205 @@
+"""Pages read as `.values()` rows and rendered without model instances.
+
+A 50-row customer page used to build ~220 model instances (each file, its category, owner and
+department from the join, the terms fetched afterwards) only to read a few attributes back off
+them: `Model.from_db` and `__init__` alone were a quarter of the request's CPU. Here an output
+serializer is compiled once into the columns it reads and a function that builds, from one
+`.values()` row, the same dict `serializer(instance).data` gives:
+
+- a model field: its column, converted by the field's own `to_representation` (skipped where
+  that returns a database value of its type unchanged: text, choices, integers, booleans, JSON);
+- a nested serializer on a foreign key: the related columns through the join
+  (`owner__full_name`), or, for keys the selector fetches rather than joins (CustomerQuerySet.
+  fetch_related has the reason), the key alone and one `WHERE id IN (…)` query per related
+  table after the page is read; None where the key is null, as in DRF;
+- a list of nested rows (a file's contacts): rows the caller reads with one query for the whole
+  page and hands in by parent id.
+
+Anything else (methods, dotted sources, lists not named as children) is refused when compiling,
+so a new output field cannot silently render differently from its serializer;
+tests/api/archives/test_rows.py compares both renderings field by field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from django.conf import settings
+from django.db.models import ForeignKey
+from django.utils import timezone
+from rest_framework import fields as drf_fields
+from rest_framework import serializers
+from rest_framework.relations import PrimaryKeyRelatedField
+
+TIME_ZONE = object()  # key of the current time zone in a page's `found`
+
+# to_representation implementations that hand back a database value of their type unchanged.
+_UNCHANGED = {drf_fields.CharField.to_representation, drf_fields.IntegerField.to_representation,
+              drf_fields.BooleanField.to_representation, drf_fields.ChoiceField.to_representation}
+
+
+def _converter(field) -> Callable | None:
+    """None when `field.to_representation(value)` is `value` for the values its column holds."""
+    method = type(field).to_representation
+    if method in _UNCHANGED:
+        return None
+    if method is drf_fields.BigIntegerField.to_representation and not getattr(
+            field, "coerce_to_string", drf_fields.api_settings.COERCE_BIGINT_TO_STRING):
+        return None
+    if method is drf_fields.JSONField.to_representation and not field.binary:
+        return None
+    if method is drf_fields.DateField.to_representation and _iso(field, "DATE_FORMAT"):
+        return _date
+    return field.to_representation
+
+
+def _iso(field, setting: str) -> bool:
+    output_format = getattr(field, "format", getattr(drf_fields.api_settings, setting))
+    return isinstance(output_format, str) and output_format.lower() == drf_fields.ISO_8601
+
+
+def _plain_datetime(field) -> bool:
+    """Whether DateTimeField.to_representation is `value.astimezone(current zone).isoformat()`
+    (…Z for UTC) for the aware datetimes a USE_TZ database hands back."""
+    return (type(field).to_representation is drf_fields.DateTimeField.to_representation
+            and _iso(field, "DATETIME_FORMAT") and not hasattr(field, "timezone") and settings.USE_TZ)
+
+
+def _date(value):
+    return value if isinstance(value, str) else value.isoformat()
+
+
+class Plan:
+    """How one serializer's output is read (`columns`) and built (`render`)."""
+
+    def __init__(self, serializer, model, *, fetched: Iterable[str] = (), children: Iterable[str] = (),
+                 prefix: str = ""):
+        self.columns: list[str] = []
+        # (related model, nested serializer class) → (nested plan, key columns): one query each
+        self.fetches: dict[tuple, tuple[Plan, list[str]]] = {}
+        self.children: list[str] = []
+        fetched, children = set(fetched), set(children)
+        steps = []
+        for field in serializer._readable_fields:
+            name, attrs = field.field_name, field.source_attrs
+            if name in children:
+                if not isinstance(field, serializers.ListSerializer):
+                    raise TypeError(f"{name}: a child list must be a many=True serializer")
+                self.children.append(name)
+                steps.append(self._child_step(name))
+                continue
+            model_field = _model_field(model, attrs)
+            if model_field is None:
+                raise TypeError(f"{type(serializer).__name__}.{name}: source {field.source!r} is no model field")
+            if isinstance(field, serializers.Serializer):
+                if not isinstance(model_field, ForeignKey):
+                    raise TypeError(f"{name}: a nested object must hang off a foreign key")
+                column = prefix + model_field.attname
+                self.columns.append(column)
+                related = model_field.related_model
+                if name in fetched:
+                    fetch = (related, type(field))
+                    _, keys = self.fetches.setdefault(fetch, (Plan(field, related), []))
+                    keys.append(column)
+                    steps.append(self._fetched_step(name, column, fetch))
+                else:
+                    plan = Plan(field, related, prefix=f"{prefix}{model_field.name}__")
+                    self.columns.extend(plan.columns)
+                    steps.append(self._joined_step(name, column, plan))
+            elif isinstance(field, serializers.BaseSerializer):
+                raise TypeError(f"{name}: lists of rows are rendered as children")
+            else:
+                if model_field.is_relation and not (isinstance(field, PrimaryKeyRelatedField)
+                                                    or attrs[0] == model_field.attname):
+                    raise TypeError(f"{name}: a related object needs a nested serializer")
+                column = prefix + (model_field.attname if model_field.is_relation else model_field.name)
+                self.columns.append(column)
+                if _plain_datetime(field):
+                    steps.append(self._datetime_step(name, column, field))
+                else:
+                    steps.append(self._value_step(name, column, None if isinstance(field, PrimaryKeyRelatedField)
+                                                  else _converter(field)))
+        self.columns = list(dict.fromkeys(self.columns))
+        self._steps = steps
+
+    # Each step is (name, function of (row, found, children)) — built once per plan.
+    @staticmethod
+    def _value_step(name, column, convert):
+        if convert is None:
+            return name, lambda row, found, children: row[column]
+        return name, lambda row, found, children: None if (value := row[column]) is None else convert(value)
+
+    @staticmethod
+    def _datetime_step(name, column, field):
+        # DateTimeField.to_representation without its per-value lookups: the time zone is read
+        # once per page (`found[TIME_ZONE]`), not once per value.
+        def get(row, found, children):
+            value = row[column]
+            if not isinstance(value, dt.datetime) or value.tzinfo is None:
+                return None if value is None else field.to_representation(value)
+            text = value.astimezone(found[TIME_ZONE]).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return name, get
+
+    @staticmethod
+    def _joined_step(name, column, plan):
+        return name, lambda row, found, children: None if row[column] is None else plan.render(row, found)
+
+    @staticmethod
+    def _fetched_step(name, column, fetch):
+        return name, lambda row, found, children: None if (key := row[column]) is None else found[fetch].get(key)
+
+    @staticmethod
+    def _child_step(name):
+        return name, lambda row, found, children: children[name]
+
+    def render(self, row: dict, found: dict | None = None, children: dict | None = None) -> dict:
+        if found is None:
+            found = {TIME_ZONE: timezone.get_current_timezone()}
+        return {name: get(row, found, children) for name, get in self._steps}
+
+    def fetch(self, rows: list[dict]) -> dict:
+        """{(related model, serializer class): {key: rendered nested row}} for the fetched keys of
+        `rows` (and the current time zone, under TIME_ZONE)."""
+        found: dict = {TIME_ZONE: timezone.get_current_timezone()}
+        for (related, serializer_class), (plan, keys) in self.fetches.items():
+            wanted = {row[key] for row in rows for key in keys} - {None}
+            target = related._meta.pk.attname
+            found[related, serializer_class] = {values[target]: plan.render(values, found) for values in related._base_manager.filter(
+                pk__in=wanted).order_by().values(*dict.fromkeys([target, *plan.columns]))} if wanted else {}
+        return found
+
+    def render_page(self, rows: list[dict], children: Callable[[dict], dict] | None = None) -> list[dict]:
+        found = self.fetch(rows)
+        if children is None:
+            return [self.render(row, found) for row in rows]
+        return [self.render(row, found, children(row)) for row in rows]
+
+
+def _model_field(model, attrs: list[str]):
+    if len(attrs) != 1:
+        return None
+    try:
+        field = model._meta.get_field(attrs[0])
+    except Exception:  # FieldDoesNotExist
+        return None
+    return field if field.concrete else None
+
+
+@cache
+def plan_for(serializer_class, *, fetched: tuple[str, ...] = (), children: tuple[str, ...] = ()) -> Plan:
+    """The compiled plan of `serializer_class` (its fields are built once: rendering keeps no
+    state in them)."""
+    serializer = serializer_class()
+    return Plan(serializer, serializer.Meta.model, fetched=fetched, children=children)
+
+
+def rendered_by(rows: Iterable[dict], key: str, plan: Plan) -> dict:
+    """{row[key]: [plan.render(row), …]} in the rows' order: children grouped by parent."""
+    grouped: dict = {}
+    found = {TIME_ZONE: timezone.get_current_timezone()}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(plan.render(row, found))
+    return grouped

@@ -1,0 +1,72 @@
+"""gunicorn under a bench: starting and stopping it, and the CPU its workers spend (from /proc)."""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import secrets
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .runner import REPO_ROOT
+
+
+def start_gunicorn(app: str, port: int, *, workers: int, threads: int, env: dict | None = None,
+                   timeout: int = 120) -> subprocess.Popen:
+    """gunicorn (gthread, production settings) serving `app` on 127.0.0.1:`port`, once /healthz answers."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangan.platform.settings.production",
+           "DJANGO_SECRET_KEY": "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(50)),
+           "DJANGO_SECURE_SSL_REDIRECT": "false", "DATABASE_CONN_MAX_AGE": "60", "DANGAN_LOG_LEVEL": "WARNING",
+           **(env or {})}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", "--timeout", str(timeout)],
+        cwd=REPO_ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
+    deadline = time.monotonic() + 60
+    while server.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        time.sleep(0.2)
+    stop(server)
+    raise RuntimeError(f"gunicorn ({app}) did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _proc_stat(pid) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields from the 3rd on
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time of each process of `pids` still alive, from /proc."""
+    result = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = _proc_stat(pid)
+            result[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return result
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, IndexError):
+            if entry.isdigit() and int(_proc_stat(entry)[1]) == pid:
+                found.append(int(entry))
+    return found

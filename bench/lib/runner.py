@@ -1,0 +1,75 @@
+"""Running a bench: log lines on stderr, re-running under the embedded services, summaries."""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def reexec_under_devservices(script: str, extra_env: dict | None = None) -> int:
+    """Run `script` (with this process's arguments) again inside `python -m dangan.platform.devservices
+    exec`, which starts PostgreSQL, the S3 server and the broker and sets their URLs."""
+    command = [sys.executable, "-m", "dangan.platform.devservices", "exec", "--",
+               sys.executable, str(Path(script).resolve()), *sys.argv[1:]]
+    return subprocess.call(command, cwd=REPO_ROOT, env={**os.environ, **(extra_env or {})})
+
+
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def p95(samples: list[float]) -> float:
+    return round(statistics.quantiles(samples, n=20, method="inclusive")[-1], 2)
+
+
+def summary(name: str, samples: list[float]) -> dict:
+    return {f"{name}_p95_ms": p95(samples), f"{name}_p50_ms": round(statistics.median(samples), 2)}
+
+
+def run_on_kept_cluster(script: str, data_dir: Path) -> int:
+    """A PostgreSQL whose data folder (`data_dir`) outlives the run, and `script` re-run against it
+    under the other embedded services."""
+    from dangan.platform.devservices.postgres import EmbeddedPostgres
+    from dangan.platform.devservices.services import free_port
+
+    server = EmbeddedPostgres(data_dir, free_port(), ephemeral=True)  # fsync off: re-creatable data
+    server.start()
+    log(f"kept PostgreSQL in {server.data_dir} on port {server.port}")
+    try:
+        return reexec_under_devservices(script, {"DATABASE_URL": server.url})
+    finally:
+        server.stop()
+
+
+def setup_django(database: str, *, keep: bool) -> float:
+    """Django (test settings unless set) on a database of the bench's own, created here, or
+    reused when `keep`; returns the seconds creating and migrating it took."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangan.platform.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = database
+    start = time.perf_counter()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=keep)
+    return time.perf_counter() - start
+
+
+def database_url() -> str:
+    """DATABASE_URL naming the bench database (for gunicorn and psycopg)."""
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))

@@ -1,0 +1,94 @@
+"""OCR of a page and of a scanned document: one reading with the first language, another with
+every language only for a mostly-Latin page; a scanned PDF rendered page by page (grey PGM),
+its pages read side by side and joined in page order."""
+from __future__ import annotations
+
+import io
+import math
+import threading
+from pathlib import Path
+
+import pytest
+
+from dangan.documents import extract, ocr
+
+from .test_processing import chinese_scan_png, cjk_font_path, needs_tesseract
+
+
+def scanned_pdf(pages: list[bytes]) -> bytes:
+    """A PDF whose pages are only images (no text layer), as a scanner makes them."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    for page in pages:
+        image = ImageReader(io.BytesIO(page))
+        width, height = image.getSize()
+        canvas.drawImage(image, 40, 500, width=width * 72 / 300, height=height * 72 / 300)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def test_a_page_is_read_with_the_first_language_and_again_with_all_only_when_mostly_latin(settings, monkeypatch):
+    settings.DOCUMENTS_OCR_LANGUAGES = "chi_sim+eng"
+    readings = {"chinese.png": {"chi_sim": "客 户 档 案 HT-2026"},
+                "english.png": {"chi_sim": "Thc contract bctween", "chi_sim+eng": "The contract between"}}
+    calls = []
+
+    def tesseract(path, languages):
+        calls.append((path.name, languages))
+        return readings[path.name][languages]
+
+    monkeypatch.setattr(ocr, "_tesseract", tesseract)
+    assert ocr.ocr_image(Path("chinese.png")) == "客户档案 HT-2026"  # spaces between CJK dropped
+    assert calls == [("chinese.png", "chi_sim")]
+    calls.clear()
+    assert ocr.ocr_image(Path("english.png")) == "The contract between"
+    assert calls == [("english.png", "chi_sim"), ("english.png", "chi_sim+eng")]
+
+    settings.DOCUMENTS_OCR_LANGUAGES = "chi_sim"  # one language: never a second reading
+    calls.clear()
+    assert ocr.ocr_image(Path("english.png")) == "Thc contract bctween"
+    assert calls == [("english.png", "chi_sim")]
+
+
+def test_a_scanned_pdf_is_rendered_page_by_page_and_read_in_page_order(tmp_path, monkeypatch):
+    from PIL import Image
+
+    pages = []
+    for shade in (0, 80, 160):
+        out = io.BytesIO()
+        Image.new("L", (600, 200), shade).save(out, format="PNG", dpi=(300, 300))
+        pages.append(out.getvalue())
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned_pdf(pages))
+    rendered, threads = {}, set()
+
+    def read(image: Path) -> str:
+        with Image.open(image) as page:
+            rendered[image] = (page.format, page.mode, page.size)
+        threads.add(threading.current_thread().name)
+        return f"第{int(image.stem.removeprefix('page-'))}页"
+
+    monkeypatch.setattr(ocr, "ocr_image", read)
+    monkeypatch.setattr(extract, "OCR_PROCESSES", 2)
+    assert extract.ocr_text(path, "application/pdf") == "第1页\n第2页\n第3页"
+    assert sorted(image.name for image in rendered) == ["page-0001.pgm", "page-0002.pgm", "page-0003.pgm"]
+    # grey PGM, the A4 page (595.27 × 841.89 pt) at OCR_DPI, as pdftoppm rounds: 2481 × 3508 at 300 dpi
+    a4 = (math.ceil(595.27 * extract.OCR_DPI / 72), math.ceil(841.89 * extract.OCR_DPI / 72))
+    assert set(rendered.values()) == {("PPM", "L", a4)}
+    assert not any(image.exists() for image in rendered)  # each page removed once read
+    assert threads and all(name.startswith("ocr") for name in threads)
+
+
+@needs_tesseract
+@pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (fonts-noto-cjk) to render the scan")
+def test_tesseract_reads_every_page_of_a_scanned_pdf_in_order(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned_pdf([chinese_scan_png(["客户档案管理制度"]), chinese_scan_png(["购房合同备案表"])]))
+    text = extract.ocr_text(path, "application/pdf")
+    assert "档案" in text and "备案" in text, text
+    assert text.index("档案") < text.index("备案"), text
