@@ -27,7 +27,7 @@ from dangan.documents.storage import object_store
 from dangan.integrations import openapi
 from dangan.integrations.idempotency import IdempotentMixin
 
-from .customers import CustomerFilter
+from .customers import CustomerFilter, storable_json
 from .serializers import READ, WRITE, LocalizedMessage, UserRef, error_responses
 
 PRESIGN_SECONDS = 300  # documents/storage.py never signs for longer
@@ -219,6 +219,11 @@ class ExportStartApi(IdempotentMixin, APIView):
     class ExportInput(CustomerFilter):
         custom = serializers.DictField(child=serializers.CharField(max_length=200), required=False,
                                        help_text="custom field key → value, as custom.<key> in the list")
+
+        def validate_custom(self, value: dict) -> dict:
+            # DictField checks the values only: a NUL in a key would reach PostgreSQL as a 500.
+            storable_json(value)
+            return value
 
     @extend_schema(request=ExportInput, parameters=[openapi.IDEMPOTENCY_KEY],
                    responses={201: ExportOutput, 202: ExportOutput, **error_responses(*WRITE)},
