@@ -112,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "\n"
             f"  Dangan is running.\n"
             f"  Public site and signup:  http://localhost:{args.port}/\n"
-            f"  Platform staff console:  http://localhost:{args.port}/console/   (staff@dangan.example / dangan-staff)\n"
+            f"  Platform staff console:  http://localhost:{args.port}/staff/   (staff@dangan.example / dangan-staff; Django admin at /console/)\n"
             f"  Demo company:            http://demo.localhost:{args.port}/   (admin@demo.example / dangan-demo-2026)\n"
             f"  API docs:                http://demo.localhost:{args.port}/api/docs/\n"
             f"  Worker and beat logs:    {logs}/\n"
