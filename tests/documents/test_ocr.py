@@ -84,6 +84,8 @@ def test_a_scanned_pdf_is_rendered_page_by_page_and_read_in_page_order(tmp_path,
     assert threads and all(name.startswith("ocr") for name in threads)
 
 
+# Skips only on a machine without Tesseract or a CJK font to draw the scan with (as the other OCR
+# tests, test_processing.py); `make test` installs both (Makefile system-packages), so CI runs it.
 @needs_tesseract
 @pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (fonts-noto-cjk) to render the scan")
 def test_tesseract_reads_every_page_of_a_scanned_pdf_in_order(tmp_path):
