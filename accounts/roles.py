@@ -30,6 +30,20 @@ def role_names(user) -> set[str]:
     return cached
 
 
+def role_names_query(user_ref):
+    """The names of the groups of the user `user_ref` (an expression, e.g. OuterRef("user_id")) as
+    one array: what role_names reads, for a query that reads the user to carry along."""
+    from django.contrib.auth.models import Group
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return ArraySubquery(Group.objects.filter(user=user_ref).order_by().values("name"))
+
+
+def remember_role_names(user, names) -> None:
+    """role_names(user) from now on, for the life of this instance: `names` were read with it."""
+    user._dangan_roles = set(names)
+
+
 def has_role(user, *roles: str) -> bool:
     return bool(role_names(user) & set(roles))
 

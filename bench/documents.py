@@ -638,6 +638,7 @@ def measure_text_and_ocr(size: dict) -> tuple[dict, dict, dict]:
             difflib.SequenceMatcher(None, strip(truth), strip(text), autojunk=False).ratio()
             for truth, text in zip(truths, texts)), 3)
         params.update(ocr_pages=size["ocr_pages"], ocr_processes=processes, ocr_font=font,
+                      ocr_tesseract_settings=list(ocr.TESSERACT_SETTINGS),
                       ocr_page="A4 at 300 dpi, 2480×3508 grey, 44 px (10.5 pt) text, "
                                f"{len(truths[0].replace(chr(10), ''))} characters")
         log(f"OCR: {size['ocr_pages']} pages in {elapsed:.1f} s, accuracy {metrics['ocr_character_accuracy']}")
@@ -966,8 +967,12 @@ def measure_reindex(company: dict, size: dict) -> tuple[dict, dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def run(quick: bool) -> dict:
+PARTS = ("uploads", "confirm", "rss", "text", "search", "reindex")
+
+
+def run(quick: bool, only: set[str] | None = None) -> dict:
     started = time.perf_counter()
+    parts = set(only or PARTS)
     size = dict(QUICK if quick else FULL)
     migrate_s = setup_django()
     from django.conf import settings
@@ -978,30 +983,39 @@ def run(quick: bool) -> dict:
     original_name = settings.DATABASES["default"]["NAME"]
     params: dict = {"quick": quick, **{k: v for k, v in size.items() if k != "upload_repeats"},
                     "upload_repeats": {f"{k}mb": v for k, v in size["upload_repeats"].items()},
-                    "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average()}
+                    "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average(),
+                    **({"only": sorted(parts)} if only else {})}
     metrics, baseline = {}, {}
     server = None
     try:
         company = make_company(size["customers"])
         port = free_port()
-        server = start_gunicorn(port)
-        figures, base = measure_uploads(port, company, size)
-        metrics.update(figures)
-        baseline.update(base)
-        metrics.update(measure_confirm(server, port, company, size))
-        metrics.update(measure_proxied_rss(company, *size["rss_upload"]))
-        figures, base, extra = measure_text_and_ocr(size)
-        metrics.update(figures)
-        baseline.update(base)
-        params.update(extra)
-        params["corpus_load"] = load_corpus(company, size["documents"])
-        figures, base, extra = measure_search(port, company, size)
-        metrics.update(figures)
-        baseline.update(base)
-        params.update(extra)
-        figures, base = measure_reindex(company, size)
-        metrics.update(figures)
-        baseline.update(base)
+        if parts & {"uploads", "confirm", "search"}:
+            server = start_gunicorn(port)
+        if "uploads" in parts:
+            figures, base = measure_uploads(port, company, size)
+            metrics.update(figures)
+            baseline.update(base)
+        if "confirm" in parts:
+            metrics.update(measure_confirm(server, port, company, size))
+        if "rss" in parts:
+            metrics.update(measure_proxied_rss(company, *size["rss_upload"]))
+        if "text" in parts:
+            figures, base, extra = measure_text_and_ocr(size)
+            metrics.update(figures)
+            baseline.update(base)
+            params.update(extra)
+        if parts & {"search", "reindex"}:
+            params["corpus_load"] = load_corpus(company, size["documents"])
+        if "search" in parts:
+            figures, base, extra = measure_search(port, company, size)
+            metrics.update(figures)
+            baseline.update(base)
+            params.update(extra)
+        if "reindex" in parts:
+            figures, base = measure_reindex(company, size)
+            metrics.update(figures)
+            baseline.update(base)
     finally:
         if server is not None:
             stop(server)
@@ -1035,12 +1049,16 @@ def run(quick: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 documents, smaller uploads (a minute or two)")
+    parser.add_argument("--only", help=f"comma-separated parts to run (of {', '.join(PARTS)}); all by default")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    if only and not only <= set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(only - set(PARTS)))}")
     if not os.environ.get("DATABASE_URL"):
         return reexec_under_devservices()
     # Anything Django, migrate or a handler prints goes to stderr: stdout carries the JSON only.
     with contextlib.redirect_stdout(sys.stderr):
-        result = run(args.quick)
+        result = run(args.quick, only)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -29,6 +29,11 @@ UPLOAD_NOT_PENDING = ErrorCode("upload_not_pending", "该上传已确认或已�
                                "This upload is already completed or closed (state: {state}).", 409)
 UPLOAD_EXPIRED = ErrorCode("upload_expired", "上传链接已过期，请重新开始上传。",
                            "The upload URLs expired; start the upload again.", 409)
+UPLOAD_NOT_ABANDONABLE = ErrorCode("upload_not_abandonable", "该上传已确认或已结束（状态：{state}），不能再撤销。",
+                                   "This upload is already completed or closed (state: {state}): it can no longer "
+                                   "be abandoned.", 409)
+ABANDON_FORBIDDEN = ErrorCode("permission_denied", "只有发起这次上传的人可以撤销它。",
+                              "Only the person who started this upload may abandon it.", 403)
 MULTIPART_PARTS_INVALID = ErrorCode("multipart_parts_invalid", "分片信息无效：{detail}",
                                     "Invalid multipart parts: {detail}")
 VIRUS_FOUND = ErrorCode("virus_found", "病毒扫描发现威胁（{signature}），文件已删除。",

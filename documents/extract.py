@@ -19,7 +19,9 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from . import ocr
 
 THUMBNAIL_SIZE = (320, 320)
-OCR_DPI = 300  # Tesseract's accuracy on Chinese drops sharply below ~250 dpi
+# Rendering scanned PDF pages lower would save no OCR time (Tesseract's cost follows the amount
+# of text, not of pixels: ocr.py) and would risk small print.
+OCR_DPI = 300
 # A page whose text layer has fewer characters than this is a scan (or a stamp): OCR it.
 MIN_TEXT_CHARS_PER_PAGE = 8
 MAX_OCR_PAGES = 200  # a 1,000-page scan is OCRed up to here; the rest stays unsearchable
@@ -126,10 +128,14 @@ def ocr_text(path: Path, mime: str) -> str:
 
 
 def _ocr_page(page: Path | functools.partial) -> str:
-    """OCR one page: an image on disk, or the call that renders it (in this thread)."""
-    image = page if isinstance(page, Path) else page()
+    """OCR one page: an image on disk, or the call that renders it (in this thread) as a PGM at
+    OCR_DPI, which the PGM itself does not record."""
+    if isinstance(page, Path):
+        image, dpi = page, None
+    else:
+        image, dpi = page(), OCR_DPI
     try:
-        return ocr.ocr_image(image)
+        return ocr.ocr_image(image, dpi=dpi)
     finally:
         image.unlink(missing_ok=True)  # a 300-dpi page is ~9 MB: the folder holds only pages in flight
 
@@ -165,8 +171,11 @@ def _page_images(path: Path, mime: str, folder: Path) -> list[Path]:
         with Image.open(path) as image:
             for index in range(min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)):
                 image.seek(index)
-                target = folder / f"page-{index:04d}.pgm"
-                image.convert("L").save(target)
+                # An uncompressed TIFF, as cheap to write as a PGM, keeps the scan's resolution
+                # for Tesseract (see ocr.ocr_image).
+                target = folder / f"page-{index:04d}.tif"
+                dpi = image.info.get("dpi")
+                image.convert("L").save(target, compression="raw", **({"dpi": dpi} if dpi else {}))
                 out.append(target)
         return out
     if mime == "application/pdf":

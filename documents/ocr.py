@@ -19,6 +19,26 @@ Costs measured on a dense Chinese A4 page at 300 dpi (2,000 characters), on this
   ~10% but runs the columns of a form or a two-column page together.
 - Pre-binarising the page costs accuracy (0.954 against 0.969) and saves nothing: the LSTM
   reads the grey image, Tesseract's own Otsu pass is cheap.
+- Where the time goes (issue #4: 4 dense pages, 8 and 9 pt pages, a blurred tilted scan, a
+  two-column page, mixed Chinese/English, English; one Tesseract at a time, CPU seconds, on a
+  machine shared with other work, so single figures vary by ±10%): the LSTM is ~70% of a page
+  (perf), and it reads each text line scaled to the model's 48 px input height, so its cost
+  follows the amount of text (3,800 characters in 8 pt: ~14 s; 2,160 in 10.5 pt: ~7.5 s), not
+  the resolution. What does not help: downscaling (10.5 pt at 150 dpi: 6.7-7.2 s, at 300 dpi
+  6.8-8.6 s, accuracy 0.971-0.973 both; 8 pt at 200 dpi: 13.5 s and 0.976, at 300 dpi 13.7 s
+  and 0.973, once Tesseract is told the resolution: see ocr_image); squeezing pages
+  horizontally to shorten the lines (3-15% less CPU for 1-5 points of accuracy); `--psm 4`/`6`,
+  `tessedit_do_invert=0`, no dictionary (`load_system_dawg=0 load_freq_dawg=0`),
+  `classify_enable_learning=0` (the legacy classifier, which the LSTM does not use): within the
+  noise; keeping one process (tesserocr, with its own Tesseract 5.5.4) saves only the ~0.4 s
+  start and model load, and reads no faster.
+- What is kept: `textord_all_prop=1`, which skips the fixed-pitch test and chopping (FPCUTPT in
+  the profile) Tesseract runs on evenly spaced Chinese lines. The LSTM reads whole lines anyway,
+  and the chopping sometimes cut a line into pieces read as nonsense: one of the 4 dense pages
+  went from 0.941 to 0.961, every other page read the same; CPU 7.4 s against 8.1 s on the 4
+  dense pages, 2% less over all 13 paired pages (within the noise). So ≥ 25 pages a minute on
+  2 cores (≤ 4.8 s a page) is out of reach of Tesseract's LSTM at this density of text;
+  RapidOCR's PP-OCRv4 models read the same pages at 0.999, but at ~35 s a page on one core.
 """
 from __future__ import annotations
 
@@ -33,6 +53,8 @@ from django.conf import settings
 
 TIMEOUT_SECONDS = 300  # one page; a stuck Tesseract must not hold a worker forever
 PAGE_SEGMENTATION = "3"  # automatic layout, no orientation detection
+# Treat every line as proportional text: no fixed-pitch test or chopping (see above).
+TESSERACT_SETTINGS = ("textord_all_prop=1",)
 # A page whose first reading has more Latin letters than CJK characters is read again with
 # every configured language.
 _LATIN = re.compile(r"[A-Za-z]")
@@ -65,13 +87,16 @@ def available() -> bool:
     return _available(settings.DOCUMENTS_OCR_LANGUAGES)
 
 
-def ocr_image(path: Path) -> str:
-    """The text of one page image (PNG, PGM, TIFF, JPEG …)."""
+def ocr_image(path: Path, *, dpi: int | None = None) -> str:
+    """The text of one page image (PNG, PGM, TIFF, JPEG …). `dpi`: its resolution, for an image
+    that does not carry one (PGM). Tesseract otherwise guesses it from the text, and a wrong
+    guess breaks the layout: 12 lines of 8 pt at 200 dpi, taken for 262 dpi, came out cut into
+    pieces out of order (0.62 against 0.98 of the text in reading order)."""
     languages = settings.DOCUMENTS_OCR_LANGUAGES
     primary = languages.split("+")[0]
-    text = _tesseract(path, primary)
+    text = _tesseract(path, primary, dpi)
     if primary != languages and _mostly_latin(text):
-        text = _tesseract(path, languages)
+        text = _tesseract(path, languages, dpi)
     return normalize_ocr_text(text)
 
 
@@ -79,10 +104,12 @@ def _mostly_latin(text: str) -> bool:
     return len(_LATIN.findall(text)) > len(_CJK_TEXT.findall(text))
 
 
-def _tesseract(path: Path, languages: str) -> str:
+def _tesseract(path: Path, languages: str, dpi: int | None = None) -> str:
     try:
         result = subprocess.run(
-            ["tesseract", str(path), "stdout", "-l", languages, "--psm", PAGE_SEGMENTATION],
+            ["tesseract", str(path), "stdout", "-l", languages, "--psm", PAGE_SEGMENTATION,
+             *(["--dpi", str(dpi)] if dpi else []),
+             *(argument for setting in TESSERACT_SETTINGS for argument in ("-c", setting))],
             capture_output=True, timeout=TIMEOUT_SECONDS, env=_env())
     except (OSError, subprocess.SubprocessError) as exc:
         raise OcrFailed(str(exc)) from exc

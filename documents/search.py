@@ -75,6 +75,30 @@ _text_tokens = lru_cache(maxsize=4096)(lambda text: frozenset(_tokens_of(text)))
 _SEPARATORS = re.compile(r"[._@\-]")
 
 
+def light_tokens_for(*texts: str) -> list[str]:
+    """Index tokens of short texts (a title, a type's name) without jieba, for the web process:
+    its dictionary costs ~30 MB of memory in whatever process first cuts a text, and the worker
+    that processes the upload writes the jieba vector shortly after (refresh_search).
+
+    Every CJK character and every 2- to 4-character run of CJK characters: jieba's search-mode
+    pieces of a word are 2- and 3-character runs of it, so a query's terms (tsquery_for) find
+    the text as they would in its jieba vector — more loosely (runs across word boundaries match
+    too) until the worker's vector replaces these. ASCII words as in _tokens_of."""
+    tokens: set[str] = set()
+    for text in texts:
+        for match in TOKEN.findall((text or "")[:_SHORT * 2].lower()):
+            if CJK.match(match):
+                tokens.update(match[start:start + size] for size in range(1, _LIGHT_NGRAM + 1)
+                              for start in range(len(match) - size + 1))
+            else:
+                tokens.add(match[:MAX_TOKEN])
+                tokens.update(part[:MAX_TOKEN] for part in _SEPARATORS.split(match) if part)
+    return sorted(tokens)
+
+
+_LIGHT_NGRAM = 4
+
+
 def _quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 

@@ -66,9 +66,11 @@ def version_detail(*, user, pk: int) -> DocumentVersion | None:
 
 def version_visible(*, user, pk: int) -> DocumentVersion | None:
     """The same rule as version_detail, for callers that go on to lock and load the row
-    themselves (completing an upload): the id only, no joins for display, no ordering."""
-    return (_visible(DocumentVersion.objects.only("id"), user, "document__customer")
-            .filter(pk=pk, document__deleted_at__isnull=True).order_by().first())
+    themselves (completing or abandoning an upload): a row holding the id only. The rule's SQL
+    is compiled once per viewer (documents/visibility.py)."""
+    from .visibility import version_visible as visible
+
+    return DocumentVersion(pk=pk) if visible(user=user, pk=pk) else None
 
 
 def document_search(*, user, q: str, customer_id: int | None = None) -> QuerySet[Document]:

@@ -45,6 +45,14 @@ def recompute_completeness(category_id: int) -> int:
     return recompute_category(category_id)
 
 
+@tenant_task(name="documents.refresh_search")
+def refresh_document_search(document_id: int) -> dict | None:
+    from .services.documents import search_refresh
+
+    document = search_refresh(document_id)
+    return None if document is None else {"document": document.pk}
+
+
 @tenant_task(name="documents.purge_document", autoretry_for=_TRANSIENT, retry_backoff=True, retry_backoff_max=600,
              max_retries=8)
 def purge_document(document_id: int) -> dict | None:

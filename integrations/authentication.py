@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 from rest_framework import authentication, exceptions
 
+from dangan.accounts import roles
 from dangan.platform.errors import ApplicationError
 
 from . import errors, selectors, services
@@ -102,7 +103,10 @@ _KEY_PLACEHOLDER = "\0token-key\0"
 def _token_lookup():
     """The token → user join as SQL compiled once, and how to read its row: (sql, index of
     the key among the parameters, the parameters, token attnames, user attnames). Table names
-    are unqualified, so the same statement reads whichever company schema the connection is in."""
+    are unqualified, so the same statement reads whichever company schema the connection is in.
+    The row ends with the user's role names (accounts.roles.role_names), read in the same
+    statement: a query of their own, compiled through the ORM, was ~1.5 ms of every API request."""
+    from django.db.models import OuterRef
     from rest_framework.authtoken.models import Token
 
     token_names = [field.attname for field in Token._meta.concrete_fields]
@@ -110,8 +114,9 @@ def _token_lookup():
     if any(hasattr(field, "from_db_value") for model in (Token, get_user_model())
            for field in model._meta.concrete_fields):
         return None  # values that need converting: let the ORM read them
-    query = Token.objects.filter(key=_KEY_PLACEHOLDER).values_list(
-        *token_names, *(f"user__{name}" for name in user_names)).query
+    query = Token.objects.filter(key=_KEY_PLACEHOLDER).annotate(
+        dangan_role_names=roles.role_names_query(OuterRef("user_id"))).values_list(
+        *token_names, *(f"user__{name}" for name in user_names), "dangan_role_names").query
     sql, params = query.sql_with_params()
     return sql, list(params).index(_KEY_PLACEHOLDER), list(params), token_names, user_names
 
@@ -136,7 +141,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token = Token.from_db(connection.alias, token_names, row[:len(token_names)])
-        user = get_user_model().from_db(connection.alias, user_names, row[len(token_names):])
+        user = get_user_model().from_db(connection.alias, user_names, row[len(token_names):-1])
+        roles.remember_role_names(user, row[-1])
         token.user = user
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))

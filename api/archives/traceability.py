@@ -3,15 +3,18 @@ received it and how to reach them — on screen (cursor pages) and as an Excel f
 through archives.selectors.traceability, so both see only the caller's visible customers."""
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from typing import NamedTuple
 
 import structlog
+from django.db import models
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
@@ -23,7 +26,7 @@ from dangan.governance.services.access import MAX_IDS, access_record
 from dangan.platform.errors import ApplicationError, ErrorCode
 
 from .customers import page_of
-from .rows import plan_for, rendered_by
+from .rows import plan_for
 from .serializers import READ, ContactSerializer, TraceabilityRowOutput, error_responses
 
 logger = structlog.get_logger(__name__)
@@ -37,6 +40,31 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_CHUNK = 1000
 EXPORT_HEADERS = ["销售日期", "品名", "货号", "产品批号", "规格", "包装", "数量", "箱数", "有效期至", "凭证号",
                   "档案编号", "客户名称", "联系人", "电话", "电子邮箱", "职务"]
+
+
+def json_fields(serializer_class) -> tuple[str, ...]:
+    """The field names of `serializer_class` when each is a model column of its own name that
+    PostgreSQL's json renders exactly as the serializer does (text as text, booleans, integers):
+    rows built in SQL (selectors.trace_contacts_json) then equal `serializer_class(instance).data`.
+    Anything else is refused, so a new field cannot silently render differently."""
+    serializer = serializer_class()
+    model = serializer.Meta.model
+    names = []
+    for field in serializer._readable_fields:
+        column = next((f for f in model._meta.concrete_fields if f.name == field.source), None)
+        if column is None or field.source != field.field_name or not isinstance(
+                column, _AS_IN_JSON.get(type(field).to_representation, ())):
+            raise TypeError(f"{serializer_class.__name__}.{field.field_name}: not a column PostgreSQL renders alike")
+        names.append(field.field_name)
+    return tuple(names)
+
+
+# DRF's to_representation → the model fields whose values it hands back unchanged.
+_AS_IN_JSON = {drf_fields.CharField.to_representation: (models.CharField, models.TextField),
+               drf_fields.BooleanField.to_representation: models.BooleanField,
+               drf_fields.IntegerField.to_representation: models.IntegerField}
+
+CONTACT_FIELDS = json_fields(ContactSerializer)
 
 
 class TraceabilityFilter(serializers.Serializer):
@@ -78,17 +106,15 @@ class TraceabilityApi(APIView):
         filters = parse_filters(request)
         entries = selectors.traceability(user=request.user, **filters)
         paginator = TraceabilityPagination()
-        # Rows as values, contacts of the whole page in one query (api/archives/rows.py).
+        # Rows as values (api/archives/rows.py), each with its customer's contacts as JSON text
+        # in ContactSerializer's shape: the page and its contacts in one query.
         plan = plan_for(TraceabilityRowOutput, children=("contacts",))
-        page = paginator.paginate_queryset(entries.prefetch_related(None).values(*plan.columns, "customer__owner"),
-                                           request, view=self)
-        customer_ids = {row["customer_id"] for row in page}
-        contact_plan = plan_for(ContactSerializer)
-        contacts = rendered_by(selectors.contacts_of(customer_ids).values("customer_id", *contact_plan.columns),
-                               "customer_id", contact_plan) if customer_ids else {}
+        page = paginator.paginate_queryset(
+            entries.prefetch_related(None).annotate(contacts_json=selectors.trace_contacts_json(CONTACT_FIELDS))
+            .values(*plan.columns, "customer__owner", "contacts_json"), request, view=self)
         masker = Masker(request.user)
         rows = plan.render_page(page, children=lambda row: {"contacts": masker.contacts(
-            FileOwner(row["customer__owner"]), contacts.get(row["customer_id"], []))})
+            FileOwner(row["customer__owner"]), json.loads(row["contacts_json"] or "[]"))})
         # The query log (查询记录): a trace reaches every customer who received a product.
         access_record(actor=request.user, action=AccessRecord.Action.TRACE, query=filters, result_count=len(page),
                       customer_ids=[row["customer_id"] for row in page], request=request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from dangan.api.archives.customers import page_of
 from dangan.archives import selectors as archive_selectors
-from dangan.documents import errors, selectors
+from dangan.documents import errors, selectors, visibility
 from dangan.documents.models import Document, OriginalOrCopy, UploadSource
 from dangan.documents.services import downloads, uploads
 from dangan.documents.services._common import current_limits
@@ -214,10 +214,9 @@ class CustomerDocumentUploadStartApi(IdempotentMixin, APIView):
                    description="A new document of the file, with its first version awaiting upload: PUT the "
                                "bytes to the presigned URL(s) (multipart above 64 MB), then POST complete_url.")
     def post(self, request, pk: int):
-        # A new document reads only these of its file (links by category; the checklist
-        # conditions by custom field), not the ~60 columns of a customer's detail.
-        customer = archive_selectors.customers_visible_to(request.user).only(
-            "id", "category_id", "custom_fields").filter(pk=pk).first()
+        # A new document reads only a few columns of its file, not the ~60 of a customer's
+        # detail; the visibility rule's SQL is compiled once per viewer.
+        customer = visibility.customer_for_upload(user=request.user, pk=pk)
         if customer is None:
             raise Http404
         data = self.StartInput(data=request.data)
@@ -263,6 +262,24 @@ class VersionCompleteApi(IdempotentMixin, APIView):
         data.is_valid(raise_exception=True)
         version = uploads.upload_complete(actor=request.user, version=version, parts=data.validated_data.get("parts"))
         return Response(VERSION_OUTPUT.to_representation(version), status=status.HTTP_202_ACCEPTED)
+
+
+class VersionAbandonApi(IdempotentMixin, APIView):
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="abandoned: nothing of it is kept"),
+                                            **error_responses(*WRITE, 403)},
+                   parameters=[openapi.IDEMPOTENCY_KEY], operation_id="document_upload_abandon",
+                   description="Give up a direct upload that was started but not completed (e.g. the client "
+                               "could not PUT to storage and sends the file through the proxied upload "
+                               "instead): the pending version is deleted at once — with its document when "
+                               "the upload created it — its quarantine object is removed and its reserved "
+                               "storage given back. Only the person who started the upload may (403 "
+                               "otherwise); once completed it is refused (409 upload_not_abandonable).")
+    def post(self, request, pk: int):
+        version = selectors.version_visible(user=request.user, pk=pk)
+        if version is None:
+            raise Http404
+        uploads.upload_abandon(actor=request.user, version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- proxied uploads --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/<int:pk>/delete/", documents.DocumentDeleteApi.as_view(), name="document-delete"),
     path("document-versions/<int:pk>/", documents.VersionDetailApi.as_view(), name="version-detail"),
     path("document-versions/<int:pk>/complete/", documents.VersionCompleteApi.as_view(), name="version-complete"),
+    path("document-versions/<int:pk>/abandon/", documents.VersionAbandonApi.as_view(), name="version-abandon"),
     path("document-versions/<int:pk>/download/", documents.VersionDownloadApi.as_view(), name="version-download"),
     path("document-versions/<int:pk>/thumbnail/", documents.VersionThumbnailApi.as_view(), name="version-thumbnail"),
     # required-document checklists

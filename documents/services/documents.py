@@ -9,7 +9,7 @@ from dangan.platform.errors import ApplicationError
 
 from .. import errors
 from ..models import ChecklistItem, Document, DocumentType, OriginalOrCopy, PhysicalLocation
-from ..search import tokens_for
+from ..search import light_tokens_for, tokens_for
 from ._common import clean, require_configurer, require_writer
 
 _UNSET = object()
@@ -119,7 +119,9 @@ def document_create(*, actor, customer: Customer, document_type, title: str = ""
         # cost a query each on every upload.
         clean(document, exclude=["current_version", *_HELD_RELATIONS])
         document.save()
-        refresh_search(document)
+        # Title and type only, without jieba (see index_title): the version's processing on the
+        # worker writes the full vector.
+        index_title(document)
         if physical_location is not None:
             from .checklists import completeness_refresh
 
@@ -145,15 +147,50 @@ def document_update(*, actor, document: Document, **changes) -> Document:
                  checklist_item=document.checklist_item)
     clean(document, exclude=["current_version"])
     document.save()
-    refresh_search(document)
+    # The new title is findable at once (its tokens added to the vector, without jieba); the
+    # documents.refresh_search task recomputes the whole vector on the worker.
+    index_title(document, add=True)
+    queue_search_refresh(document)
     from .checklists import completeness_refresh
 
     completeness_refresh(document.customer)
     return document
 
 
+def index_title(document: Document, *, add: bool = False) -> None:
+    """Title and type tokens of the web process (search.light_tokens_for: no jieba, whose
+    dictionary would cost every web worker ~30 MB from its first upload on): the vector becomes
+    these, or gains them (`add`), until refresh_search on the worker writes the full one."""
+    tokens = light_tokens_for(document.title, document.document_type.name)
+    vector = "coalesce(search_vector, ''::tsvector) || array_to_tsvector(%s::text[])" if add \
+        else "array_to_tsvector(%s::text[])"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE documents_document SET search_vector = {vector} WHERE id = %s", [tokens, document.pk])
+
+
+def queue_search_refresh(document: Document) -> None:
+    from ..tasks import refresh_document_search
+
+    pk = document.pk
+    transaction.on_commit(lambda: refresh_document_search.delay(pk))
+
+
+@transaction.atomic
+def search_refresh(document_id: int) -> Document | None:
+    """The documents.refresh_search task: the full vector of a document (None if it is gone or
+    deleted). The row is locked first and its version read afterwards, so a version made
+    available meanwhile (which writes its own vector under the same lock) is never overwritten
+    by an older text."""
+    document = Document.objects.select_for_update().defer("search_vector") \
+        .filter(pk=document_id, deleted_at__isnull=True).first()
+    if document is not None:
+        refresh_search(document)
+    return document
+
+
 def refresh_search(document: Document, text: str | None = None) -> None:
-    """The document's search vector from its title, type and current text."""
+    """The document's search vector from its title, type and current text (jieba: called on the
+    worker — the processing pipeline and the refresh task; search_index does it in bulk)."""
     if text is None:
         text = document.current_version.text if document.current_version_id else ""
     tokens = tokens_for(document.title, document.document_type.name, text)

@@ -48,30 +48,41 @@ def storage_used() -> int:
 
 
 def check_size(size: int, limits: Limits | None = None) -> Limits:
-    """Refuse (413) a file larger than one file may be, before anything is written; and make
-    sure the counter row exists, counted from the rows, before the caller adds a version (which
-    a count made after would include twice)."""
+    """Refuse (413) a file larger than one file may be, before anything is written. (Whether
+    the counter row exists is `reserve`'s business: it costs nothing once the row is there.)"""
     limits = limits or current_limits()
     if size > limits.max_file_bytes:
         raise ApplicationError(errors.FILE_TOO_LARGE, field="size", limit_mb=limits.max_file_bytes // MB)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM documents_storageusage WHERE id = 1")
-        if cursor.fetchone() is None:
-            _initialize(cursor)
     return limits
 
 
 def reserve(size: int, *, limits: Limits) -> None:
     """Count `size` more bytes, or refuse (413) what would pass the quota. Call after
-    `check_size`, inside the transaction that records the upload and as late in it as possible:
-    the counter row stays locked until it commits."""
+    `check_size` and after recording the version, inside the transaction that records the
+    upload and as late in it as possible: the counter row stays locked until it commits.
+
+    A company without the row yet has it counted from the rows here, which already include the
+    version just recorded (so nothing is added on top). An initializer that loses the race
+    waits for the winner's commit, whose count could not see this version: the conditional
+    UPDATE is then simply tried again."""
     with connection.cursor() as cursor:
         cursor.execute("UPDATE documents_storageusage SET used_bytes = used_bytes + %s "
                        "WHERE id = 1 AND used_bytes + %s <= %s RETURNING used_bytes", [size, size, limits.quota_bytes])
         if cursor.fetchone() is not None:
             return
         cursor.execute("SELECT used_bytes FROM documents_storageusage WHERE id = 1")
-        used = cursor.fetchone()[0]
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(f"INSERT INTO documents_storageusage (id, used_bytes, counted_at) SELECT 1, ({_SUM}), now() "
+                           "ON CONFLICT (id) DO NOTHING RETURNING used_bytes")
+            counted = cursor.fetchone()
+            if counted is None:
+                return reserve(size, limits=limits)
+            if counted[0] <= limits.quota_bytes:
+                return
+            used = counted[0] - size
+        else:
+            used = row[0]
     raise ApplicationError(errors.STORAGE_QUOTA_EXCEEDED, field="size", quota_mb=limits.quota_bytes // MB,
                            used_mb=round(used / MB, 1), size_mb=round(size / MB, 1))
 

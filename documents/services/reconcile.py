@@ -109,8 +109,9 @@ def _expire_uploads(now: dt.datetime, *, dry_run: bool) -> list[int]:
         return due
     for pk in due:
         with transaction.atomic():
-            version = DocumentVersion.objects.select_for_update().get(pk=pk)
-            if version.upload_state == UploadState.PENDING:
+            # gone meanwhile: abandoned by its uploader (uploads.upload_abandon)
+            version = DocumentVersion.objects.select_for_update().filter(pk=pk).first()
+            if version is not None and version.upload_state == UploadState.PENDING:
                 version_reject(version, code="upload_expired")
     return due
 

@@ -5,6 +5,7 @@
   presigned URL per part above the multipart threshold); the client sends the bytes straight to
   storage and calls `upload_complete`; the `documents.verify_version` task streams the object
   to check it, then copies it to its final key (CopyObject) and deletes the quarantine object.
+  A client that cannot send the bytes after all calls `upload_abandon` (nothing is kept).
 - Proxied: the web process streams a form upload to the quarantine key part by part
   (documents/upload_handlers.py) and `proxied_upload_finish` records it the same way.
 
@@ -25,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangan.archives.models import Customer
+from dangan.governance.services.audit import audit_record
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -165,6 +167,46 @@ def upload_complete(*, actor, version: DocumentVersion, parts: list[dict] | None
     version.save(update_fields=["upload_state", "state_changed_at", "multipart_upload_id"])
     queue_verify(version)
     return version
+
+
+@transaction.atomic
+def upload_abandon(*, actor, version: DocumentVersion) -> None:
+    """The client gives up on a direct upload it has not completed (a browser whose PUT storage
+    refused, going on through this host): the pending version goes at once instead of at the
+    reconciler's expiry, with the new document it was the first version of, its reserved bytes
+    are given back and its quarantine object (or unfinished multipart upload) is deleted on
+    commit. Only its uploader may, and only while it is pending: completed bytes are the
+    verify task's. A PUT still arriving afterwards leaves an object no row claims, which the
+    reconciler deletes after its grace period."""
+    require_writer(actor)
+    version = (DocumentVersion.objects.select_for_update(of=("self", "document")).select_related("document")
+               .filter(pk=version.pk).first())
+    if version is None:
+        raise ApplicationError(errors.NOT_FOUND)
+    if version.uploaded_by_id != actor.pk:
+        raise ApplicationError(errors.ABANDON_FORBIDDEN)
+    if version.upload_state != UploadState.PENDING:
+        raise ApplicationError(errors.UPLOAD_NOT_ABANDONABLE, state=version.get_upload_state_display())
+    document = version.document
+    if document.deleted_at is None:  # a deleted document gave all its bytes back already
+        quota.release(version.declared_size or 0)
+    multipart = (version.quarantine_key, version.multipart_upload_id) if version.multipart_upload_id else None
+    _delete_on_commit(version.quarantine_key, multipart=multipart)
+    # The document goes too when this upload made it (its only version; a deleted document's
+    # row stays for the record of its deletion).
+    whole = document.deleted_at is None and not DocumentVersion.objects.filter(document_id=document.pk).exclude(
+        pk=version.pk).exists()
+    audit_record(actor=actor, action="document_upload.abandon", obj=document, summary={
+        "customer": document.customer_id, "version": version.number, "document_deleted": whole,
+        "filename": version.original_filename, "declared_size": version.declared_size})
+    version.delete()
+    if whole:
+        located = document.physical_location_id is not None
+        document.delete()
+        if located:  # a recorded paper original counted towards completeness
+            from .checklists import completeness_refresh
+
+            completeness_refresh(Customer.objects.get(pk=document.customer_id))
 
 
 def _complete_multipart(store, version: DocumentVersion, parts: list[dict] | None) -> None:

@@ -199,6 +199,8 @@ EXPECTED: dict[str, Op] = {
     "document_version_upload_start": op(DOCUMENT_WRITERS, "document",
                                         body={"filename": "合同.pdf", "size": 10, "sha256": "2" * 64}),
     "document_upload_complete": op(DOCUMENT_WRITERS, "version"),  # 409 for writers: no bytes were uploaded
+    # only the salesperson who started the upload; other writers who see the file get 403
+    "document_upload_abandon": op("AFFFFFFFF N F", "version"),
     "document_upload_proxied": op(DOCUMENT_WRITERS, "draft",
                                   body=_ids(lambda ids: {"file": _pdf(), "document_type": ids["document_type"]})),
     "document_version_upload_proxied": op(DOCUMENT_WRITERS, "document", body=_ids(lambda ids: {"file": _pdf()})),

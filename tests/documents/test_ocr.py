@@ -1,10 +1,13 @@
 """OCR of a page and of a scanned document: one reading with the first language, another with
-every language only for a mostly-Latin page; a scanned PDF rendered page by page (grey PGM),
-its pages read side by side and joined in page order."""
+every language only for a mostly-Latin page, with Tesseract's fixed-pitch chopping off; small
+print (8 pt) and English still read; a scanned PDF rendered page by page (grey PGM), its pages
+read side by side and joined in page order."""
 from __future__ import annotations
 
+import difflib
 import io
 import math
+import subprocess
 import threading
 from pathlib import Path
 
@@ -38,7 +41,7 @@ def test_a_page_is_read_with_the_first_language_and_again_with_all_only_when_mos
                 "english.png": {"chi_sim": "Thc contract bctween", "chi_sim+eng": "The contract between"}}
     calls = []
 
-    def tesseract(path, languages):
+    def tesseract(path, languages, dpi):
         calls.append((path.name, languages))
         return readings[path.name][languages]
 
@@ -67,9 +70,9 @@ def test_a_scanned_pdf_is_rendered_page_by_page_and_read_in_page_order(tmp_path,
     path.write_bytes(scanned_pdf(pages))
     rendered, threads = {}, set()
 
-    def read(image: Path) -> str:
+    def read(image: Path, dpi: int | None = None) -> str:
         with Image.open(image) as page:
-            rendered[image] = (page.format, page.mode, page.size)
+            rendered[image] = (page.format, page.mode, page.size, dpi)  # a PGM records no resolution
         threads.add(threading.current_thread().name)
         return f"第{int(image.stem.removeprefix('page-'))}页"
 
@@ -79,7 +82,7 @@ def test_a_scanned_pdf_is_rendered_page_by_page_and_read_in_page_order(tmp_path,
     assert sorted(image.name for image in rendered) == ["page-0001.pgm", "page-0002.pgm", "page-0003.pgm"]
     # grey PGM, the A4 page (595.27 × 841.89 pt) at OCR_DPI, as pdftoppm rounds: 2481 × 3508 at 300 dpi
     a4 = (math.ceil(595.27 * extract.OCR_DPI / 72), math.ceil(841.89 * extract.OCR_DPI / 72))
-    assert set(rendered.values()) == {("PPM", "L", a4)}
+    assert set(rendered.values()) == {("PPM", "L", a4, extract.OCR_DPI)}
     assert not any(image.exists() for image in rendered)  # each page removed once read
     assert threads and all(name.startswith("ocr") for name in threads)
 
@@ -94,3 +97,76 @@ def test_tesseract_reads_every_page_of_a_scanned_pdf_in_order(tmp_path):
     text = extract.ocr_text(path, "application/pdf")
     assert "档案" in text and "备案" in text, text
     assert text.index("档案") < text.index("备案"), text
+
+
+def test_tesseract_reads_lines_as_proportional_text_single_threaded(monkeypatch, tmp_path):
+    """Every reading skips Tesseract's fixed-pitch chopping (textord_all_prop, see ocr.py: it cost
+    CPU and garbled whole lines of evenly spaced Chinese) and runs with one thread."""
+    seen = {}
+
+    def run(command, **kwargs):
+        seen.update(command=command, env=kwargs["env"])
+        return subprocess.CompletedProcess(command, 0, stdout="客 户".encode(), stderr=b"")
+
+    monkeypatch.setattr(ocr.subprocess, "run", run)
+    assert ocr._tesseract(tmp_path / "page.pgm", "chi_sim") == "客 户"
+    command = seen["command"]
+    assert command[:5] == ["tesseract", str(tmp_path / "page.pgm"), "stdout", "-l", "chi_sim"]
+    assert command[command.index("--psm") + 1] == "3"
+    assert command[command.index("textord_all_prop=1") - 1] == "-c"
+    assert "--dpi" not in command  # the image's own resolution, or Tesseract's estimate
+    assert seen["env"]["OMP_THREAD_LIMIT"] == "1"
+    ocr._tesseract(tmp_path / "page.pgm", "chi_sim", 200)
+    assert seen["command"][seen["command"].index("--dpi") + 1] == "200"
+
+
+def test_tiff_pages_keep_their_resolution(tmp_path):
+    """A multi-page TIFF is read page by page from uncompressed TIFFs that keep the scan's
+    resolution (a PGM would not: Tesseract then guesses it, badly for a 200-dpi fax)."""
+    from PIL import Image
+
+    path = tmp_path / "fax.tif"
+    first, second = Image.new("1", (800, 400), 1), Image.new("1", (800, 400), 0)
+    first.save(path, save_all=True, append_images=[second], dpi=(200, 200))
+    pages = extract._page_images(path, "image/tiff", tmp_path)
+    assert [page.name for page in pages] == ["page-0000.tif", "page-0001.tif"]
+    for page in pages:
+        with Image.open(page) as image:
+            assert (image.format, image.mode) == ("TIFF", "L")
+            assert [round(value) for value in image.info["dpi"]] == [200, 200]
+
+
+def small_print(lines: list[str], font_path: str, pixels: int, leading: float = 2.0):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(font_path, pixels)
+    image = Image.new("L", (2000, round(leading * pixels * (len(lines) + 1))), 255)
+    draw = ImageDraw.Draw(image)
+    for index, line in enumerate(lines):
+        draw.text((60, pixels + round(leading * pixels * index)), line, font=font, fill=0)
+    return image
+
+
+def small_print_png(lines: list[str], font_path: str, pixels: int) -> bytes:
+    out = io.BytesIO()
+    small_print(lines, font_path, pixels).save(out, format="PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+# Small print must survive the reading settings: 8 pt is 33 px at 300 dpi (the benchmark's pages
+# are 10.5 pt); English is read again with every language (a mostly-Latin first reading).
+@needs_tesseract
+@pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (fonts-noto-cjk) to render the scan")
+def test_tesseract_reads_8_pt_chinese_and_english(tmp_path, settings):
+    settings.DOCUMENTS_OCR_LANGUAGES = "chi_sim+eng"
+    chinese = ["客户档案管理制度第三条：合同编号与付款日期", "买受人应当在签约后三十日内办理备案登记手续"]
+    path = tmp_path / "chinese.png"
+    path.write_bytes(small_print_png(chinese, cjk_font_path(), 33))
+    text = "".join(ocr.ocr_image(path).split())
+    assert difflib.SequenceMatcher(None, "".join(chinese), text).ratio() >= 0.9, text
+    english = ["The buyer shall register the contract within thirty days", "Invoice No. HT-2026-0412 dated 2026-11-27"]
+    path = tmp_path / "english.png"
+    path.write_bytes(small_print_png(english, cjk_font_path(), 33))
+    text = " ".join(ocr.ocr_image(path).split())
+    assert difflib.SequenceMatcher(None, " ".join(english), text).ratio() >= 0.9, text
+

@@ -61,3 +61,25 @@ def test_file_names_are_sanitized_and_downloads_named_by_their_type():
     assert download_name("scan.txt", "application/pdf", fallback_stem="d") == "scan.txt.pdf"
     assert download_name("照片.JPEG", "image/jpeg", fallback_stem="d") == "照片.JPEG"
     assert download_name("", "image/tiff", fallback_stem="document-3-v1") == "document-3-v1.tif"
+
+
+def test_reindex_writes_only_the_vectors_that_change(docs, new_customer):
+    customer = new_customer()
+    a, b = _document(docs, customer, "客户档案管理制度"), _document(docs, customer, "购房合同")
+    assert reindex_documents() == 2
+
+    def row_versions() -> dict[int, str]:
+        with connection.cursor() as cursor:  # every update makes a new row version, at a new ctid
+            cursor.execute("SELECT id, ctid::text FROM documents_document WHERE id = ANY(%s)", [[a.pk, b.pk]])
+            return dict(cursor.fetchall())
+
+    before = row_versions()
+    assert reindex_documents(ids=[a.pk, b.pk]) == 2
+    assert row_versions() == before  # every vector already current: nothing written
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE documents_document SET search_vector = NULL WHERE id = %s", [b.pk])
+    nulled = row_versions()[b.pk]
+    reindex_documents(ids=[a.pk, b.pk])
+    after = row_versions()
+    assert after[a.pk] == before[a.pk] and after[b.pk] != nulled
+    assert [d.pk for d in selectors.document_search(user=docs.owner, q="购房合同")] == [b.pk]

@@ -205,3 +205,116 @@ def test_presigned_put_url_is_bound_to_its_key(docs, customer):
     with pytest.raises(urllib.error.HTTPError) as caught:
         http_put(forged, data, instructions.headers)
     assert caught.value.code == 403
+
+
+# --- abandoning a direct upload ------------------------------------------------------------------------
+
+def test_abandoning_a_first_upload_removes_its_document_object_and_reservation(docs, customer, store,
+                                                                                django_capture_on_commit_callbacks):
+    from dangan.documents.services.quota import storage_used
+    from dangan.governance.models import AuditEvent
+
+    data = pdf_bytes()
+    instructions = start(docs, customer, data)
+    version = instructions.version
+    assert http_put(instructions.url, data, instructions.headers)[0] == 200  # bytes sent, never completed
+    assert storage_used() == len(data) and objects(store) == {version.quarantine_key}
+    with django_capture_on_commit_callbacks(execute=True):
+        uploads.upload_abandon(actor=docs.owner, version=version)
+    assert not DocumentVersion.objects.filter(pk=version.pk).exists()
+    assert not Document.objects.filter(pk=version.document_id).exists()  # the upload had made it
+    assert storage_used() == 0
+    assert objects(store) == set()
+    event = AuditEvent.objects.get(action="document_upload.abandon")
+    assert event.object_id == str(version.document_id)
+    assert event.summary["document_deleted"] is True and event.summary["declared_size"] == len(data)
+
+
+def test_abandoning_a_new_version_keeps_the_document_and_its_earlier_versions(docs, customer, store, run_tasks):
+    from dangan.documents.services.quota import storage_used
+
+    first = upload_direct(docs, customer, pdf_bytes("v1"), run_tasks)
+    used = storage_used()
+    data = pdf_bytes("v2")
+    instructions = uploads.upload_start(actor=docs.owner, document=first.document, filename="v2.pdf",
+                                        size=len(data), sha256=sha(data))
+    assert storage_used() == used + len(data)
+    with run_tasks():
+        uploads.upload_abandon(actor=docs.owner, version=instructions.version)
+    assert list(DocumentVersion.objects.filter(document=first.document).values_list("pk", flat=True)) == [first.pk]
+    document = Document.objects.get(pk=first.document_id)
+    assert document.current_version_id == first.pk and document.state == Document.State.AVAILABLE
+    assert storage_used() == used
+    # the next version takes the abandoned one's number again
+    again = uploads.upload_start(actor=docs.owner, document=document, filename="v2.pdf", size=len(data),
+                                 sha256=sha(data))
+    assert again.version.number == 2
+
+
+def test_a_multipart_upload_is_aborted_when_abandoned(docs, customer, store, settings,
+                                                      django_capture_on_commit_callbacks):
+    settings.DOCUMENTS_MULTIPART_THRESHOLD_MB = 1
+    settings.DOCUMENTS_MULTIPART_PART_MB = 5
+    data = b"%PDF-1.4\n" + b"0" * (2 * MB)
+    instructions = start(docs, customer, data)
+    assert instructions.method == "MULTIPART"
+    upload_id = instructions.version.multipart_upload_id
+    assert any(item["UploadId"] == upload_id for item in store.list_multipart_uploads("quarantine/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        uploads.upload_abandon(actor=docs.owner, version=instructions.version)
+    assert not any(item["UploadId"] == upload_id for item in store.list_multipart_uploads("quarantine/"))
+    assert DocumentVersion.objects.count() == 0
+
+
+def test_only_the_uploader_abandons_and_only_a_pending_upload(docs, customer, store, run_tasks):
+    from django.contrib.auth.models import Group
+
+    from dangan.accounts import roles
+    from dangan.accounts.models import User
+    from dangan.governance.models import AuditEvent
+
+    data = pdf_bytes()
+    instructions = start(docs, customer, data)
+    auditor = User.objects.create_user(email="audit@x.cn", password="pw-Archive-2026", full_name="审计员")
+    auditor.groups.set(Group.objects.filter(name=roles.AUDITOR))
+    for actor in (docs.custodian, docs.admin, auditor):
+        with pytest.raises(ApplicationError) as caught:
+            uploads.upload_abandon(actor=actor, version=instructions.version)
+        assert caught.value.code == "permission_denied" and caught.value.status == 403
+    assert DocumentVersion.objects.get(pk=instructions.version.pk).upload_state == UploadState.PENDING
+
+    http_put(instructions.url, data, instructions.headers)
+    with run_tasks():
+        uploads.upload_complete(actor=docs.owner, version=instructions.version)
+    with pytest.raises(ApplicationError) as caught:
+        uploads.upload_abandon(actor=docs.owner, version=instructions.version)
+    assert (caught.value.code, caught.value.status) == ("upload_not_abandonable", 409)
+    message = caught.value.message()
+    assert "不能再撤销" in message["zh-hans"] and "can no longer be abandoned" in message["en"]
+    version = DocumentVersion.objects.get(pk=instructions.version.pk)
+    assert version.upload_state == UploadState.AVAILABLE and objects(store) >= {version.object_key}
+    assert not AuditEvent.objects.filter(action="document_upload.abandon").exists()
+
+
+def test_the_reconciler_skips_an_upload_abandoned_after_it_listed_it(docs, customer, monkeypatch):
+    from dangan.documents.services import reconcile
+
+    instructions = start(docs, customer, pdf_bytes())
+    DocumentVersion.objects.filter(pk=instructions.version.pk).update(
+        upload_expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    listed = DocumentVersion.objects.filter(pk=instructions.version.pk)
+    ids = list(listed.values_list("pk", flat=True))
+    uploads.upload_abandon(actor=docs.owner, version=instructions.version)
+    # the reconciler read the expired ids just before the abandon deleted the row
+    monkeypatch.setattr(reconcile.DocumentVersion.objects, "filter", lambda *a, **k: _Listed(ids, a, k))
+    assert reconcile._expire_uploads(dt.datetime.now(dt.timezone.utc), dry_run=False) == ids
+
+
+class _Listed:
+    """What the reconciler's query of expired uploads returned before the row went."""
+
+    def __init__(self, ids, args, kwargs):
+        self.ids, self.args, self.kwargs = ids, args, kwargs
+
+    def values_list(self, *args, **kwargs):
+        return self.ids

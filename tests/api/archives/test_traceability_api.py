@@ -1,13 +1,23 @@
 """Traceability: from a product, item number or batch to every customer who received it."""
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
+from rest_framework import serializers
 
-from dangan.archives.models import SalesLedgerEntry
+from dangan.accounts import roles
+from dangan.api.archives.serializers import ContactSerializer
+from dangan.api.archives.traceability import json_fields
+from dangan.archives.models import Contact, SalesLedgerEntry
+from dangan.archives.selectors import CONTACT_ORDER
+from dangan.governance.models import ConfidentialityLevel
+from dangan.governance.services import confidentiality as conf
 
 URL = "/api/v1/traceability/"
 EXPORT = "/api/v1/traceability/export.xlsx"
@@ -120,3 +130,89 @@ def test_query_count_does_not_grow_with_the_page(company, api, new_customer):
 
     queries(1)  # warm-up: the first request of the day also loads the plan's API quota into the cache
     assert queries(2) == queries(12)
+
+
+def test_contacts_come_with_their_page_in_one_statement(company, api, new_customer):
+    """Each delivery's contacts are read with the page (selectors.trace_contacts_json) and say
+    exactly what ContactSerializer says: every field, the primary one first, text as stored
+    (quotes, backslashes, line breaks, emoji), [] for a file without contacts."""
+    tricky = new_customer(name="引号药房", contacts=[
+        {"name": '李"四\\', "phone": "13700000009", "email": "li@x.cn", "position": "店长\n副职\u2028😀"},
+        {"name": "王主任", "phone": "13700000008", "is_primary": True}])
+    bare = new_customer(name="无联系人", contacts=[])
+    deliver(tricky)
+    deliver(bare, sale_date="2026-03-01")
+    deliver(tricky, sale_date="2026-02-01")
+    with CaptureQueriesContext(connection) as captured:
+        rows = api(company.custodian).get(f"{URL}?batch=B2603").json()["results"]
+    expected = [dict(ContactSerializer(contact).data) for contact in tricky.contacts.order_by(*CONTACT_ORDER)]
+    assert [row["customer"]["name"] for row in rows] == ["引号药房", "无联系人", "引号药房"]
+    assert rows[0]["contacts"] == rows[2]["contacts"] == expected and rows[1]["contacts"] == []
+    assert [contact["name"] for contact in expected] == ["王主任", '李"四\\']
+    assert expected[1]["position"] == "店长\n副职\u2028😀"
+    contact_reads = [query["sql"] for query in captured.captured_queries if "archives_contact" in query["sql"]]
+    assert len(contact_reads) == 1 and "archives_salesledgerentry" in contact_reads[0]
+
+
+def test_rows_built_in_sql_take_only_fields_postgresql_renders_alike():
+    assert json_fields(ContactSerializer) == ("name", "phone", "email", "position", "is_primary")
+
+    class Renamed(serializers.ModelSerializer):
+        mobile = serializers.CharField(source="phone")
+
+        class Meta:
+            model = Contact
+            fields = ["name", "mobile"]
+
+    class AsText(serializers.ModelSerializer):
+        is_primary = serializers.CharField()  # "True", where PostgreSQL's json says true
+
+        class Meta:
+            model = Contact
+            fields = ["is_primary"]
+
+    class Computed(serializers.ModelSerializer):
+        label = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Contact
+            fields = ["label"]
+
+    for serializer in (Renamed, AsText, Computed):
+        with pytest.raises(TypeError):
+            json_fields(serializer)
+
+
+def test_each_viewer_traces_through_their_own_scope(company, api, new_customer):
+    """The scope query is kept per viewer (selectors._deliveries_visible_to): one person's never
+    answers for another, and a new role or clearance is a new scope."""
+    deliver(new_customer(name="张三的客户"))
+    deliver(new_customer(name="李四的客户", actor=company.colleague))
+
+    def names(user):
+        return sorted(row["customer"]["name"] for row in api(user).get(f"{URL}?batch=B2603").json()["results"])
+
+    assert names(company.owner) == ["张三的客户"]
+    assert names(company.colleague) == ["李四的客户"]
+    assert names(company.owner) == ["张三的客户"]
+    company.owner.groups.add(Group.objects.get(name=roles.CUSTODIAN))
+    assert names(company.owner) == ["张三的客户", "李四的客户"]
+
+
+def test_a_classified_delivery_shows_once_the_viewer_may_read_its_file(company, api, new_customer):
+    """Confidentiality is applied on every read of the kept scope: a grant made after a trace
+    opens the file to the next one, a revoked grant closes it again."""
+    secret = ConfidentialityLevel.objects.get(code="secret")
+    customer = new_customer(name="机密客户甲")
+    deliver(customer)
+    conf.customer_confidentiality_set(actor=company.custodian, customer=customer, level=secret, reason="商业秘密")
+
+    def names():
+        return [row["customer"]["name"] for row in api(company.owner).get(f"{URL}?batch=B2603").json()["results"]]
+
+    assert names() == []  # its own salesperson, without a grant or clearance
+    grant = conf.grant_time_boxed_access(actor=company.custodian, user=company.owner, customer=customer,
+                                         until=timezone.now() + dt.timedelta(days=3), reason="召回", source="borrowing")
+    assert names() == ["机密客户甲"]
+    conf.revoke_access_grant(actor=company.custodian, grant=grant, reason="已归还")
+    assert names() == []

@@ -273,6 +273,8 @@ def _upload_target(instructions, *, status: int) -> JsonResponse:
         "part_size": instructions.part_size, "parts": instructions.parts or [],
         "expires_at": instructions.expires_at.isoformat(),
         "complete_url": reverse("archives:version-upload-complete", args=[version.pk]),
+        # The API's abandon (session + CSRF header): a PUT storage refused goes through this host.
+        "abandon_url": reverse("documents_api:version-abandon", args=[version.pk]),
     }, status=status)
 
 

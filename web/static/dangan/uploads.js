@@ -201,14 +201,20 @@
       else failed(job, "");
     });
     // Status 0: the storage host refused the cross-origin request (no CORS) or is unreachable
-    // from here. The pending version expires on its own (documents reconciler); this file and
-    // the following go through this host.
+    // from here. The pending version (and the document it would have started) is abandoned
+    // rather than left to the reconciler's expiry; this file and the following go through
+    // this host, whatever the abandon's answer.
     xhr.addEventListener("error", function () {
       directBroken = true;
       job.bar.value = 0;
-      sendProxied(job);
+      abandon(target, function () { sendProxied(job); });
     });
     xhr.send(job.file);
+  }
+
+  function abandon(target, then) {
+    if (!target.abandon_url) { then(); return; }
+    post(target.abandon_url, then, then).send();
   }
 
   function complete(job, target) {
