@@ -155,6 +155,7 @@ def small_print_png(lines: list[str], font_path: str, pixels: int) -> bytes:
 
 # Small print must survive the reading settings: 8 pt is 33 px at 300 dpi (the benchmark's pages
 # are 10.5 pt); English is read again with every language (a mostly-Latin first reading).
+# Skips only without Tesseract or a CJK font, like the test above; `make test` installs both.
 @needs_tesseract
 @pytest.mark.skipif(cjk_font_path() is None, reason="no CJK font (fonts-noto-cjk) to render the scan")
 def test_tesseract_reads_8_pt_chinese_and_english(tmp_path, settings):
