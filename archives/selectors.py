@@ -66,8 +66,15 @@ def customers_visible_to(user) -> QuerySet[Customer]:
 
 
 def _kept(kept: dict, user, build: Callable[[], QuerySet]) -> QuerySet:
-    """build()'s queryset for this viewer, built once and kept in `kept` under _scope_key(user)
-    (never kept where that is None); callers get a clone, so the kept one is never evaluated."""
+    """build()'s queryset for this viewer, kept by per_viewer; callers get a clone, so the kept
+    one is never evaluated."""
+    return per_viewer(kept, user, build).all()
+
+
+def per_viewer(kept: dict, user, build: Callable):
+    """build() for this viewer, built once and kept in `kept` under _scope_key(user) — what the
+    SQL of the viewer's scope depends on — and built every time where that key is None (a
+    supervisor's). For things made from that SQL alone (querysets, compiled SQL text), never rows."""
     key = _scope_key(user)
     built = kept.get(key) if key is not None else None
     if built is None:
@@ -76,7 +83,7 @@ def _kept(kept: dict, user, build: Callable[[], QuerySet]) -> QuerySet:
             if len(kept) >= _VISIBLE_MAX:
                 kept.clear()
             kept[key] = built
-    return built.all()
+    return built
 
 
 # Built querysets of customers_visible_to, by viewer. Building one (scope, then the

@@ -18,23 +18,18 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from dangan.archives.models import Customer
-from dangan.archives.selectors import _scope_key, customers_visible_to
+from dangan.archives.selectors import customers_visible_to, per_viewer
 
-_COMPILED: dict = {}
-_COMPILED_MAX = 1000
+# Compiled (sql, params) by viewer, one store per check.
+_COMPILED: dict[str, dict] = {"version": {}, "upload-customer": {}}
 
 
 def _compiled(kind: str, user, build: Callable[[], QuerySet]) -> tuple[str, tuple]:
-    key = _scope_key(user)
-    found = _COMPILED.get((kind, key)) if key is not None else None
-    if found is None:
+    def compile_() -> tuple[str, tuple]:
         sql, params = build().query.sql_with_params()
-        found = (sql, tuple(params))
-        if key is not None:
-            if len(_COMPILED) >= _COMPILED_MAX:
-                _COMPILED.clear()
-            _COMPILED[(kind, key)] = found
-    return found
+        return sql, tuple(params)
+
+    return per_viewer(_COMPILED[kind], user, compile_)
 
 
 def _visible_versions(user) -> QuerySet:
