@@ -41,7 +41,7 @@ class CustomFieldDefinition(models.Model):
     """A field a category's customers carry. `key` is immutable: renaming changes the label,
     so stored values follow; removing deactivates, so history keeps its meaning."""
 
-    category = models.ForeignKey(ArchiveCategory, on_delete=models.CASCADE, related_name="fields")
+    category = models.ForeignKey(ArchiveCategory, on_delete=models.CASCADE, related_name="fields", db_index=False)
     key = models.SlugField(_("键"), max_length=50)
     label = models.CharField(_("名称"), max_length=100)
     field_type = models.CharField(_("类型"), max_length=20, choices=CustomFieldType.choices)

@@ -29,7 +29,7 @@ class ClassificationScheme(models.Model):
 
 
 class ClassificationTerm(models.Model):
-    scheme = models.ForeignKey(ClassificationScheme, on_delete=models.CASCADE, related_name="terms")
+    scheme = models.ForeignKey(ClassificationScheme, on_delete=models.CASCADE, related_name="terms", db_index=False)
     code = models.CharField(_("代码"), max_length=50)
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")

@@ -46,7 +46,7 @@ class ImportJob(models.Model):
     error_report_key = models.CharField(max_length=400, blank=True)
     failure = models.JSONField(null=True, blank=True)  # {"code", "message": {"zh-hans", "en"}}
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("导入人"))
+                                   verbose_name=_("导入人"), db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     validated_at = models.DateTimeField(null=True, blank=True)
@@ -73,7 +73,7 @@ class ImportJob(models.Model):
 class ImportRowError(models.Model):
     """One problem of one row, kept per phase so the report survives a restarted task."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors", db_index=False)
     phase = models.CharField(max_length=10)  # validate / apply
     row_number = models.PositiveIntegerField()  # as the user sees it in the spreadsheet
     column = models.CharField(max_length=255, blank=True)
@@ -107,7 +107,7 @@ class ExportRecord(models.Model):
     file_size = models.PositiveBigIntegerField(default=0)
     failure = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("导出人"))
+                                   verbose_name=_("导出人"), db_index=False)
     created_at = models.DateTimeField(_("导出时间"), auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -62,7 +62,7 @@ class ChangeRequest(models.Model):
 class CustomerChange(models.Model):
     """History: one row per changed field. Nobody edits a file silently."""
 
-    customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="history")
+    customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="history", db_index=False)
     field = models.CharField(max_length=80)
     old_value = models.JSONField(null=True)
     new_value = models.JSONField(null=True)
@@ -79,7 +79,8 @@ class CustomerChange(models.Model):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications",
+                                  db_index=False)
     kind = models.CharField(max_length=40)
     message = models.CharField(max_length=500)
     customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, null=True, blank=True,

@@ -7,7 +7,7 @@ class SavedFilter(models.Model):
     """Named filters of selectors.customer_list, private to the person who saved them. Only the
     filters are kept, never results: opening one re-runs the list with today's visibility."""
 
-    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="saved_filters")
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="saved_filters", db_index=False)
     name = models.CharField(_("名称"), max_length=60)
     filters = models.JSONField(_("筛选条件"), default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -61,16 +61,19 @@ class Document(models.Model):
         AVAILABLE = "available", _("可用")
         DELETED = "deleted", _("已删除")
 
+    # db_index=False on customer, voucher_copy and document_type: Meta.indexes hold indexes that
+    # lead with each of them, and a second copy would only cost every write (a search vector
+    # rewrite is not a HOT update, so it touches every index of the table).
     customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="documents",
-                                 verbose_name=_("客户档案"))
+                                 verbose_name=_("客户档案"), db_index=False)
     ledger_entry = models.ForeignKey("archives.SalesLedgerEntry", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="documents", verbose_name=_("销售台帐"))
     voucher_copy = models.ForeignKey("archives.VoucherCopy", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="documents", verbose_name=_("凭证联次"))
+                                     related_name="documents", verbose_name=_("凭证联次"), db_index=False)
     checklist_item = models.ForeignKey("documents.ChecklistItem", on_delete=models.SET_NULL, null=True, blank=True,
                                        related_name="documents", verbose_name=_("清单项"))
     document_type = models.ForeignKey("documents.DocumentType", on_delete=models.PROTECT, related_name="documents",
-                                      verbose_name=_("资料类型"))
+                                      verbose_name=_("资料类型"), db_index=False)
     original_or_copy = models.CharField(_("原件/复印件"), max_length=10, choices=OriginalOrCopy.choices,
                                         default=OriginalOrCopy.COPY)
     copies = models.PositiveIntegerField(_("份数"), default=1)
@@ -118,7 +121,7 @@ class DocumentVersion(models.Model):
     """One upload of a document. Immutable once verified: a new upload is a new version with a
     new object key; nothing is ever overwritten."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions", db_index=False)
     number = models.PositiveIntegerField(_("版本"))
     # Keys relative to the tenant prefix (documents/storage.py adds "<schema>/"). Both are made
     # by the server: the client never names a key.
@@ -182,7 +185,7 @@ class DownloadRecord(models.Model):
     """Every download link handed out: who, when, which version (R6: every query recorded)."""
 
     version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="downloads")
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="downloads")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="downloads", db_index=False)
     user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     api_key = models.ForeignKey("integrations.ApiKey", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")

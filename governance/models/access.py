@@ -25,7 +25,7 @@ class AccessRecord(models.Model):
     # A snapshot as well as the key: the register keeps its meaning when people leave.
     # No database constraint: an append-only row can never be updated to follow a deleted user.
     user = models.ForeignKey("accounts.User", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
-                             related_name="+")
+                             related_name="+", db_index=False)
     user_name = models.CharField(_("查询人"), max_length=100)
     user_email = models.CharField(max_length=254)
     roles = models.JSONField(default=list)

@@ -48,7 +48,7 @@ class Loan(models.Model):
 
     number = models.CharField(_("借阅登记号"), max_length=30, unique=True, null=True, blank=True)
     customer = models.ForeignKey("archives.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="loans", verbose_name=_("客户档案"))
+                                 related_name="loans", verbose_name=_("客户档案"), db_index=False)
     archive_number = models.CharField(_("档案编号"), max_length=80)
     # empty: the whole file
     document = models.ForeignKey("documents.Document", on_delete=models.SET_NULL, null=True, blank=True,
@@ -59,7 +59,7 @@ class Loan(models.Model):
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.REQUESTED)
 
     borrower = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="loans",
-                                 verbose_name=_("借阅人"))
+                                 verbose_name=_("借阅人"), db_index=False)
     borrower_snapshot = models.JSONField()
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
 
@@ -126,7 +126,7 @@ class LoanReminder(models.Model):
     """One overdue reminder: an in-app notification and an e-mail to the borrower (and to the
     custodian who lent it). At most one per loan and day, so a re-run job sends nothing twice."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="reminders")
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="reminders", db_index=False)
     sent_on = models.DateField(_("提醒日期"))
     days_overdue = models.PositiveIntegerField(_("逾期天数"))
     recipients = models.JSONField(default=list)  # [{"id", "name", "email"}]

@@ -53,7 +53,7 @@ class AccessRequest(models.Model):
     customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="access_requests")
     document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="access_requests")
-    requester = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", db_index=False)
     requester_snapshot = models.JSONField()
     reason = models.TextField(_("查阅原因"))
     days = models.PositiveSmallIntegerField(_("查阅天数"))

@@ -21,7 +21,7 @@ class ContractPickup(models.Model):
 
     # The register belongs to the file: destroying the file (R7) removes its pick-ups too.
     customer = models.ForeignKey("archives.Customer", on_delete=models.CASCADE, related_name="contract_pickups",
-                                 verbose_name=_("客户档案"))
+                                 verbose_name=_("客户档案"), db_index=False)
     taken = models.CharField(_("领取内容"), max_length=10, choices=Taken.choices)
     documents = models.ManyToManyField("documents.Document", blank=True, related_name="pickups",
                                        verbose_name=_("领取资料"))

@@ -116,7 +116,7 @@ class DispositionItem(models.Model):
         DESTROYED = "destroyed", _("已销毁")
         EXCLUDED = "excluded", _("已剔除")  # held, retention extended, or removed by hand
 
-    batch = models.ForeignKey(DispositionBatch, on_delete=models.CASCADE, related_name="items")
+    batch = models.ForeignKey(DispositionBatch, on_delete=models.CASCADE, related_name="items", db_index=False)
     customer = models.ForeignKey("archives.Customer", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="disposition_items")
     archive_number = models.CharField(max_length=80)
@@ -137,7 +137,7 @@ class DispositionApproval(models.Model):
         APPROVE = "approve", _("同意")
         REJECT = "reject", _("退回")
 
-    batch = models.ForeignKey(DispositionBatch, on_delete=models.PROTECT, related_name="approvals")
+    batch = models.ForeignKey(DispositionBatch, on_delete=models.PROTECT, related_name="approvals", db_index=False)
     round = models.PositiveSmallIntegerField()
     step = models.PositiveSmallIntegerField()
     role = models.CharField(max_length=150)

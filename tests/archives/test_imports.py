@@ -22,6 +22,7 @@ from dangan.archives.services import imports
 from dangan.archives.services.search_index import refresh_search
 from dangan.documents.storage import object_store
 from dangan.platform.errors import ApplicationError
+from tests.celery_worker import running_worker
 
 YEAR = dt.date.today().year
 HEADERS = ["档案编号", "客户名称", "档案类别", "地区", "客户等级", "联系人", "电话", "电子邮箱", "身份证号", "地址"]
@@ -500,53 +501,15 @@ def test_a_redelivered_task_for_a_finished_job_does_nothing(company, importer):
 
 # --- a real worker --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def import_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery worker` for this module, started like tests/platform/test_tasks.py's.
+def import_worker(django_db_setup, tmp_path_factory):
+    """A real `celery worker` for this module, stopped when the module ends.
 
-    Not that module's session-scoped `celery_worker` imported here: pytest would keep a second
-    instance of it for the rest of the session, and two workers on one queue break that module's
-    "the solo worker takes messages in order" assumption. This one stops when the module ends.
+    Not tests/platform/test_tasks.py's session-scoped `celery_worker` imported here: pytest would
+    keep a second instance of it for the rest of the session, and two workers on one queue break
+    that module's "the solo worker takes messages in order" assumption.
     """
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    from dangan.platform.celery_app import app
-    from tests.platform.test_tasks import READY_TIMEOUT, _database_url, _purge
-
-    with django_db_blocker.unblock():
-        assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
-        test_db_url = _database_url(connection.settings_dict)
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    node = f"imports-{queue}-{os.getpid()}@{socket.gethostname()}"
-    log_path = tmp_path_factory.mktemp("import-worker") / "worker.log"
-    env = dict(os.environ, DATABASE_URL=test_db_url, DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
-               PYTHONUNBUFFERED="1")
-    _purge(queue)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dangan.platform.celery_app", "worker", "--pool=solo", "-Q", queue,
-             "-n", node, "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=env, cwd=os.getcwd(), stdout=log, stderr=subprocess.STDOUT)
-    worker = {"node": node, "log_tail": lambda: log_path.read_text(errors="replace")[-4000:]}
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not app.control.ping(destination=[node], timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"celery worker did not start:\n{worker['log_tail']()}")
+    with running_worker(tmp_path_factory.mktemp("import-worker"), node_prefix="imports-") as worker:
         yield worker
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        _purge(queue)
 
 
 @pytest.mark.worker

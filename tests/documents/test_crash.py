@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from dangan.platform.celery_app import app
-from tests.platform.test_tasks import _database_url, _purge
+from tests.celery_worker import database_url_for as _database_url, purge as _purge
 
 from .helpers import http_put, pdf_bytes, sha
 

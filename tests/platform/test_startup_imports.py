@@ -42,3 +42,22 @@ def test_the_lazily_loaded_libraries_still_answer_on_first_use():
     assert pinyin_initials("张三") == "zs"
     assert "合同" in tokens_for("购房合同")
     assert query_terms("购房合同")
+
+
+_FREEZE_PROBE = """
+import gc, json, sys
+from dangan.platform.wsgi import application  # noqa: F401
+print(json.dumps({"frozen": gc.get_freeze_count(), "views": "dangan.api.archives.traceability" in sys.modules}))
+"""
+
+
+def test_the_wsgi_module_freezes_what_start_up_loaded_views_included():
+    # Full collections then skip start-up's objects (platform/wsgi.py); the views are imported
+    # first, so their modules' objects are among the frozen ones.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangan.platform.settings.test"}
+    result = subprocess.run([sys.executable, "-c", _FREEZE_PROBE], cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["views"] is True
+    assert probe["frozen"] > 100_000, probe

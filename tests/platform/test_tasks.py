@@ -6,44 +6,20 @@ tenants it works on must be committed (the `committed` fixture) for its connecti
 """
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery.exceptions import TimeoutError as ResultTimeout
 from celery.result import AsyncResult
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from dangan.platform.celery_app import app
+from tests.celery_worker import running_worker
 
 pytestmark = pytest.mark.worker
 
 RESULT_TIMEOUT = 60  # seconds; generous for a loaded 2-core CI machine, never reached when all is well
-READY_TIMEOUT = 90
-
-
-def _database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
-def _purge(queue: str) -> None:
-    # A run that crashed may have left messages for databases that no longer exist.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
 
 
 @pytest.fixture(scope="session")
@@ -61,41 +37,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         if not name.startswith("test_"):
             pytest.fail(f"no test database was set up (connection is on {name!r}): select a test "
                         "that uses `db` along with the worker tests")
-        test_db_url = _database_url(connection.settings_dict)
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    node = f"{queue}-{os.getpid()}@{socket.gethostname()}"
-    env = dict(os.environ, DATABASE_URL=test_db_url, DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
-               PYTHONUNBUFFERED="1")
-    log_path = Path(tmp_path_factory.mktemp("celery-worker")) / "worker.log"
-    _purge(queue)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dangan.platform.celery_app", "worker",
-             "--pool=solo", "-Q", queue, "-n", node, "-l", "INFO",
-             # One worker, nothing to synchronise with: skip the start-up handshakes.
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=env, cwd=os.getcwd(), stdout=log, stderr=subprocess.STDOUT,
-        )
-
-    def log_tail() -> str:
-        return log_path.read_text(errors="replace")[-4000:]
-
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not app.control.ping(destination=[node], timeout=1.0):
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited with {process.returncode}:\n{log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker {node} did not answer a ping in {READY_TIMEOUT} s:\n{log_tail()}")
-        yield {"node": node, "queue": queue, "log": log_path, "log_tail": log_tail}
-    finally:
-        process.send_signal(signal.SIGTERM)  # warm shutdown: finishes the task at hand
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        _purge(queue)
+    with running_worker(tmp_path_factory.mktemp("celery-worker")) as worker:
+        yield worker
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.celery_worker import database_url_for, running_worker
 
 CHROMIUM = Path(os.environ.get("DANGAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,15 +48,6 @@ def chromium_path() -> str:
     pytest.fail(reason, pytrace=False)
 
 
-def _database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -70,7 +61,7 @@ def live_server_url(chromium_path, test_database, django_db_blocker, tmp_path_fa
     with django_db_blocker.unblock():
         name = connection.settings_dict["NAME"]
         assert name.startswith("test_"), f"refusing to serve the non-test database {name!r}"
-        database_url = _database_url(connection.settings_dict)
+        database_url = database_url_for(connection.settings_dict)
     var = tmp_path_factory.mktemp("live-var")
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
                DANGAN_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
@@ -109,44 +100,12 @@ def live_server_url(chromium_path, test_database, django_db_blocker, tmp_path_fa
 
 
 @pytest.fixture(scope="module")
-def browser_worker(live_server_url, django_db_blocker, tmp_path_factory):
+def browser_worker(live_server_url, tmp_path_factory):
     """A real `celery worker` on the test database, for the files uploaded through the browser
-    (verify, scan, text, previews) and the imports it starts. Started like
-    tests/archives/test_imports.py's, after the server (so after the test database), and
-    stopped when the module ends."""
-    import signal
-
-    from dangan.platform.celery_app import app
-    from tests.platform.test_tasks import _purge
-
-    with django_db_blocker.unblock():
-        test_db_url = _database_url(connection.settings_dict)
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    node = f"browser-{queue}-{os.getpid()}@{socket.gethostname()}"
-    log_path = tmp_path_factory.mktemp("browser-worker") / "worker.log"
-    env = dict(os.environ, DATABASE_URL=test_db_url, DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
-               PYTHONUNBUFFERED="1")
-    _purge(queue)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dangan.platform.celery_app", "worker", "--pool=solo", "-Q", queue,
-             "-n", node, "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = {"node": node, "log_tail": lambda: log_path.read_text(errors="replace")[-4000:]}
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not app.control.ping(destination=[node], timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"celery worker did not start:\n{worker['log_tail']()}")
+    (verify, scan, text, previews) and the imports it starts. Started after the server (so after
+    the test database), and stopped when the module ends."""
+    with running_worker(tmp_path_factory.mktemp("browser-worker"), node_prefix="browser-") as worker:
         yield worker
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        _purge(queue)
 
 
 @pytest.fixture(scope="module")
