@@ -69,7 +69,10 @@ tenant_lookups = TenantLookupCache()
 def _connect_invalidation() -> None:
     from django_tenants.utils import get_tenant_domain_model, get_tenant_model
 
-    for model in (get_tenant_model(), get_tenant_domain_model()):
+    from .models import Plan
+
+    # Plans too: the cached tenant carries its plan (see get_tenant).
+    for model in (get_tenant_model(), get_tenant_domain_model(), Plan):
         post_save.connect(tenant_lookups.invalidate, sender=model,
                           dispatch_uid=f"tenant-lookups-save-{model.__name__}")
         post_delete.connect(tenant_lookups.invalidate, sender=model,
@@ -90,6 +93,11 @@ class CachedTenantMainMiddleware(TenantMainMiddleware):
         tenant = tenant_lookups.get(hostname)
         if tenant is None:
             tenant = super().get_tenant(domain_model, hostname)
+            # Its plan too, read once per lookup rather than by every upload's quota check
+            # (documents.services._common.current_limits); a plan's change shows as the
+            # tenant's does: at once in this process, within the TTL in others.
+            tenant.plan  # noqa: B018 — loads and caches the related row
+            tenant.plan_from_lookup = True  # current_limits trusts only a plan read this way
             tenant_lookups.put(hostname, tenant)
         return copy.copy(tenant)
 

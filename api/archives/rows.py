@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from functools import cache
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -188,6 +189,7 @@ def _by_keys(model, columns: tuple[str, ...], keys: set) -> Iterable[dict]:
         return model._base_manager.filter(pk__in=keys).order_by().values(*columns)
     alias, sql, names = statement
     with connections[alias].cursor() as cursor:
+        load_timestamps_in_c(cursor)
         cursor.execute(sql, [list(keys)])
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -321,9 +323,25 @@ class PreparedValues:
         for slot, (_, _, value) in zip(slots, (step for step in self._steps if step[2] is not None)):
             params[slot] = value[1]
         with connections[alias].cursor() as cursor:
+            load_timestamps_in_c(cursor)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return [dict(zip(names, row if width is None else row[:width])) for row in rows]
+
+
+# psycopg's own (C) loader for timestamptz text. Django registers a Python subclass of psycopg's
+# Python loader on every connection, only to put its own tzinfo object on the values: ~5 µs a
+# value, ~100 values a list page (~0.5 ms of its CPU). The C loader reads the same instants, with
+# the session's zone (Django sets UTC) as tzinfo; the rows read here are only rendered
+# (astimezone, then ISO text) and paginated (str of the position), where both read alike.
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+_C_TIMESTAMPTZ = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT)
+
+
+def load_timestamps_in_c(cursor) -> None:
+    """On this Django cursor only: timestamptz values by psycopg's C loader (see above)."""
+    if getattr(_C_TIMESTAMPTZ, "__module__", "").startswith("psycopg_binary") and settings.USE_TZ:
+        cursor.cursor.adapters.register_loader(TIMESTAMPTZ_OID, _C_TIMESTAMPTZ)
 
 
 def _position_value(model, name: str, value):

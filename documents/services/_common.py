@@ -39,7 +39,14 @@ def current_limits() -> Limits:
     more than the whole quota."""
     from dangan.tenants.models import Tenant
 
-    plan = Tenant.objects.select_related("plan").get(schema_name=connection.schema_name).plan
+    tenant = getattr(connection, "tenant", None)
+    if (getattr(tenant, "plan_from_lookup", False) and tenant.schema_name == connection.schema_name
+            and Tenant.plan.field.is_cached(tenant)):
+        # A request's company, looked up with its plan (tenants/middleware.py, at most
+        # DANGAN_TENANT_CACHE_SECONDS old); any other tenant object may hold a plan read long ago.
+        plan = tenant.plan
+    else:
+        plan = Tenant.objects.select_related("plan").get(schema_name=connection.schema_name).plan
     quota = plan.max_storage_mb * MB
     return Limits(max_file_bytes=min(settings.DOCUMENTS_MAX_FILE_MB * MB, quota), quota_bytes=quota)
 

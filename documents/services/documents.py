@@ -1,7 +1,10 @@
 """Documents and their types: the metadata side (no bytes move here)."""
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Func, TextField, Value
 
 from dangan.archives.models import Customer, SalesLedgerEntry, VoucherCopy
 from dangan.governance.services.audit import audit_record
@@ -118,10 +121,13 @@ def document_create(*, actor, customer: Customer, document_type, title: str = ""
         # The related rows are instances found above: validating that they exist again would
         # cost a query each on every upload.
         clean(document, exclude=["current_version", *_HELD_RELATIONS])
+        # Title and type only, without jieba (see index_title), written by the INSERT itself;
+        # the version's processing on the worker writes the full vector.
+        document.search_vector = _title_vector(document)
         document.save()
-        # Title and type only, without jieba (see index_title): the version's processing on the
-        # worker writes the full vector.
-        index_title(document)
+        # The instance holds no value for it any more (it held the expression): like a deferred
+        # field, a later save() of this instance leaves the column alone.
+        del document.search_vector
         if physical_location is not None:
             from .checklists import completeness_refresh
 
@@ -155,6 +161,12 @@ def document_update(*, actor, document: Document, **changes) -> Document:
 
     completeness_refresh(document.customer)
     return document
+
+
+def _title_vector(document: Document) -> Func:
+    tokens = light_tokens_for(document.title, document.document_type.name)
+    return Func(Value(tokens, output_field=ArrayField(TextField())), function="array_to_tsvector",
+                output_field=SearchVectorField())
 
 
 def index_title(document: Document, *, add: bool = False) -> None:

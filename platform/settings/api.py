@@ -17,6 +17,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dangan.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    # DRF's JSON, written by orjson (api/renderers.py); the browsable API as DRF has it.
+    "DEFAULT_RENDERER_CLASSES": ["dangan.api.renderers.FastJSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -135,3 +135,20 @@ def test_the_refresh_task_leaves_deleted_and_unknown_documents_alone(docs, new_c
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_vector FROM documents_document WHERE id = %s", [document.pk])
         assert cursor.fetchone()[0] is None
+
+
+def test_a_new_document_s_title_vector_is_written_by_its_insert_and_a_later_save_keeps_it(docs, new_customer):
+    from django.test.utils import CaptureQueriesContext
+
+    customer = new_customer()
+    with CaptureQueriesContext(connection) as captured:
+        document = document_create(actor=docs.owner, customer=customer, document_type="contract",
+                                   title="客户档案管理制度")
+    writes = [q["sql"] for q in captured.captured_queries if "documents_document" in q["sql"].split(" WHERE")[0]
+              and q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    assert _found(docs, "档案管理") == [document.pk]
+    document.copies = 2
+    document.save()  # the instance no longer carries the expression: the vector stays as written
+    assert _found(docs, "档案管理") == [document.pk]
+    assert _vector(document.pk) == set(search.light_tokens_for("客户档案管理制度", document.document_type.name))

@@ -126,3 +126,40 @@ def test_one_search_path_statement_per_request(make_tenant, tenant_client):
     statements = [q["sql"] for q in captured.captured_queries]
     assert sum(1 for sql in statements if sql.startswith("SET search_path")) == 1
     assert len(statements) > 2  # the session, the user … all after that one SET
+
+
+def test_the_cached_company_carries_its_plan_and_a_plan_change_forgets_it(make_tenant, tenant_client):
+    from dangan.tenants.models import Tenant
+
+    tenant = make_tenant()
+    client = _login(tenant, tenant_client)
+    client.get("/api/v1/me/")
+    cached = tenant_lookups.get(client.defaults["HTTP_HOST"])
+    assert Tenant.plan.field.is_cached(cached) and cached.plan.pk == tenant.plan_id and cached.plan_from_lookup
+    plan = cached.plan
+    plan.max_storage_mb += 1
+    plan.save()
+    assert tenant_lookups.get(client.defaults["HTTP_HOST"]) is None
+
+
+def test_the_upload_limits_read_the_request_company_s_plan_without_a_query(make_tenant):
+    from dangan.documents.services._common import MB, current_limits
+    from dangan.tenants.models import Tenant
+
+    tenant = make_tenant()
+    request_tenant = Tenant.objects.select_related("plan").get(pk=tenant.pk)
+    request_tenant.plan_from_lookup = True  # as the middleware caches it
+    connection.set_tenant(request_tenant)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            limits = current_limits()
+        assert [q["sql"] for q in captured.captured_queries if "tenants_plan" in q["sql"]] == []
+        assert limits.quota_bytes == request_tenant.plan.max_storage_mb * MB
+        # any other company object (a task's tenant_context, one made by a service), even one
+        # holding its plan: read from the database
+        connection.set_tenant(Tenant.objects.select_related("plan").get(pk=tenant.pk))
+        with CaptureQueriesContext(connection) as captured:
+            assert current_limits() == limits
+        assert [q["sql"] for q in captured.captured_queries if "tenants_plan" in q["sql"]] != []
+    finally:
+        connection.set_schema_to_public()

@@ -108,3 +108,20 @@ def test_a_token_request_reads_the_roles_with_the_token(company, tenant_client, 
     assert len(names()) == 9
     token.delete()
     assert client.get(URL).status_code in (401, 403)
+
+
+def test_kept_sql_reads_timestamps_with_the_c_loader_on_its_own_cursor_only(company, files):
+    import psycopg
+
+    from dangan.archives.models import Customer
+
+    text = psycopg.pq.Format.TEXT
+    with connection.cursor() as cursor:
+        rows.load_timestamps_in_c(cursor)
+        assert cursor.cursor.adapters.get_loader(rows.TIMESTAMPTZ_OID, text).__module__.startswith("psycopg_binary")
+        cursor.execute("SELECT id, created_at FROM archives_customer ORDER BY id")
+        fast = cursor.fetchall()
+    # the same instants as the ORM reads them; other cursors keep Django's loader
+    assert fast == list(Customer.objects.order_by("id").values_list("id", "created_at"))
+    with connection.cursor() as cursor:
+        assert not cursor.cursor.adapters.get_loader(rows.TIMESTAMPTZ_OID, text).__module__.startswith("psycopg_binary")
