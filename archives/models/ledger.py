@@ -1,7 +1,9 @@
 """Sales ledger (销售台帐) with the shipment handover form (发货交接单) fields, and sales
 vouchers (销售凭证) with their three copies. The ledger exists for traceability: from a
 product, item number or batch to every customer who received it."""
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,7 +52,11 @@ class SalesLedgerEntry(models.Model):
             # sort for every page.
             models.Index(fields=["product_batch", "-sale_date", "-id"], name="archives_ledger_batch_idx"),
             models.Index(fields=["item_number", "-sale_date", "-id"], name="archives_ledger_item_idx"),
-            models.Index(fields=["product_name"], name="archives_ledger_product_idx"),
+            # Traceability by part of a product name (product_name__icontains, i.e.
+            # UPPER(product_name) LIKE UPPER('%…%')): trigrams of the same expression. Without
+            # it a product trace read all 5 M bench rows (~2.6 s a page); pg_trgm is installed
+            # in public by tenants 0004.
+            GinIndex(OpClass(Upper("product_name"), name="gin_trgm_ops"), name="archives_ledger_product_idx"),
         ]
 
     def __str__(self) -> str:
