@@ -187,8 +187,8 @@ def run(quick: bool) -> dict:
         client, offset = Client(port, host, people["token"]), Client(offset_port, host, people["token"])
         metrics, baseline, api_params = measure_api(client, offset, size, samples)
         trace, trace_params = measure_trace(client, size, samples)
-        client.conn.close()
-        offset.conn.close()
+        client.close()
+        offset.close()
         metrics.update(trace, **measure_rps(servers[0], port, host, people["token"], size["rps_seconds"]),
                        **query_metrics,
                        queries_per_list_request=query_metrics["queries_per_list_request_page_size_100"])

@@ -130,7 +130,7 @@ def measure_rps(server: subprocess.Popen, port: int, host: str, token: str, seco
                 errors.append(status)
             counts[index] += 1
             latencies.append(elapsed)
-        client.conn.close()
+        client.close()
 
     workers, backends = server_processes(server)
     before = cpu_seconds(workers), cpu_seconds(backends)

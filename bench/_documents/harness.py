@@ -6,11 +6,10 @@ import http.client
 import json
 import secrets
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.lib import processes
+from bench.lib import http_client, processes
 from bench.lib.runner import database_url
 
 MiB = 1024 * 1024
@@ -83,31 +82,12 @@ def status_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-class Client:
-    """One persistent HTTP/1.1 connection to gunicorn, as the company admin."""
+class Client(http_client.Client):
+    """bench.lib's client as the company admin, for JSON calls of any method (uploads run long:
+    a 600 s timeout)."""
 
     def __init__(self, port: int, company: dict) -> None:
-        self.port = port
-        self.headers = {"Host": company["host"], "Authorization": f"Token {company['token']}",
-                        "Accept": "application/json"}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-
-    def request(self, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, bytes, float]:
-        headers = {**self.headers, **(headers or {})}
-        for attempt in range(2):
-            try:
-                start = time.perf_counter()
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                return response.status, data, (time.perf_counter() - start) * 1000
-            except (http.client.RemoteDisconnected, http.client.CannotSendRequest, ConnectionError):
-                # gunicorn closed an idle keep-alive connection: reconnect (a streamed body is not retried)
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-                if attempt or (body is not None and not isinstance(body, (bytes, str))):
-                    raise
-        raise AssertionError("unreachable")
+        super().__init__(port, company["host"], company["token"], timeout=600)
 
     def json(self, method: str, path: str, payload=None, expect: int = 200) -> tuple[dict, float]:
         body = None if payload is None else json.dumps(payload)
@@ -115,9 +95,6 @@ class Client:
         if status != expect:
             raise AssertionError(f"{method} {path}: {status} {data[:300]!r}")
         return json.loads(data), elapsed
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 class Storage:
