@@ -8,6 +8,7 @@ ASCII queries match tokens by prefix (`zs` finds 张三 through its initials `zs
 """
 from __future__ import annotations
 
+import operator
 import re
 
 # pypinyin is imported where it is used: its dictionaries take ~55 MB, which every web worker
@@ -15,6 +16,7 @@ import re
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 WORD = re.compile(r"[0-9a-z@._\-]+")
+SEPARATORS = re.compile(r"[@._\-]")
 MAX_TOKEN = 60
 
 
@@ -34,7 +36,8 @@ def cjk_ngrams(text: str) -> set[str]:
     tokens: set[str] = set()
     for run in CJK.findall(text or ""):
         tokens.update(run)
-        tokens.update(run[i:i + 2] for i in range(len(run) - 1))
+        if len(run) > 1:
+            tokens.update(map(operator.add, run, run[1:]))  # adjacent pairs, without a slice each
     return tokens
 
 
@@ -43,10 +46,10 @@ def ascii_words(text: str) -> set[str]:
     for word in WORD.findall((text or "").lower()):
         words.add(word[:MAX_TOKEN])
         # phone numbers and archive numbers are searched by their parts too
-        parts = [part for part in re.split(r"[@._\-]", word) if part]
+        parts = [word] if word.isalnum() else [part for part in SEPARATORS.split(word) if part]
         words.update(parts)
         for part in parts:
-            if part.isdigit() and len(part) >= 7:
+            if len(part) >= 7 and part.isdigit():
                 words.add(part[-4:])  # phones are often asked for by their last four digits (尾号)
     return words
 

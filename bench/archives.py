@@ -43,7 +43,8 @@ from bench._archives.measure import (  # noqa: E402
 from bench.lib import processes, runner  # noqa: E402
 from bench.lib.http_client import Client  # noqa: E402
 from bench.lib.processes import stop  # noqa: E402
-from bench.lib.runner import database_url, load_average, log, reexec_under_devservices  # noqa: E402
+from bench.lib.runner import (  # noqa: E402
+    database_url, load_average, log, machine_speed, reexec_under_devservices)
 
 KEEP = os.environ.get("DANGAN_BENCH_KEEP") == "1"
 KEEP_DIR = REPO_ROOT / "var" / "bench" / "archives"
@@ -163,7 +164,8 @@ def run(quick: bool) -> dict:
 
     original_name = settings.DATABASES["default"]["NAME"]
     params: dict = {"quick": quick, **size, "contacts_per_customer": CONTACTS_PER_CUSTOMER,
-                    "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average()}
+                    "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average(),
+                    "machine_speed": machine_speed()}
     servers: list[subprocess.Popen] = []
     try:
         tenant, marker, reused = company(size)

@@ -54,7 +54,7 @@ from bench._documents.text_ocr import measure_text_and_ocr  # noqa: E402
 from bench._documents.uploads import measure_confirm, measure_proxied_rss, measure_uploads  # noqa: E402
 from bench.lib import runner  # noqa: E402
 from bench.lib.processes import stop  # noqa: E402
-from bench.lib.runner import load_average, log  # noqa: E402
+from bench.lib.runner import load_average, log, machine_speed  # noqa: E402
 
 FULL = {
     "upload_repeats": {1: 20, 20: 5, 200: 2}, "rss_upload": (1000, "1gb"), "confirm_pairs": 500, "confirm_seconds": 10,
@@ -97,6 +97,7 @@ def run(quick: bool, only: set[str] | None = None) -> dict:
     params: dict = {"quick": quick, **{k: v for k, v in size.items() if k != "upload_repeats"},
                     "upload_repeats": {f"{k}mb": v for k, v in size["upload_repeats"].items()},
                     "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average(),
+                    "machine_speed": machine_speed(),
                     **({"only": sorted(parts)} if only else {})}
     metrics, baseline = {}, {}
     server = None

@@ -399,6 +399,9 @@ def run(quick: bool) -> dict:
     started = time.perf_counter()
     load_at_start = os.getloadavg()
     setup = setup_django()
+    from bench.lib.runner import machine_speed
+
+    speed = machine_speed()
     from django.conf import settings
 
     original_name = settings.DATABASES["default"]["NAME"]  # create_test_db switched to ours
@@ -439,7 +442,7 @@ def run(quick: bool) -> dict:
         "migrate_measured_in_process": True, **migrate_params, **setup, **facts,
         "cpu_count": os.cpu_count(), "python": stdlib_platform.python_version(),
         # The machine may be shared: other processes' load inflates every figure alike.
-        "loadavg_1m_start": round(load_at_start[0], 2), "loadavg_1m_end": round(os.getloadavg()[0], 2),
+        "loadavg_1m_start": round(load_at_start[0], 2), "machine_speed": speed, "loadavg_1m_end": round(os.getloadavg()[0], 2),
         "total_s": round(time.perf_counter() - started, 1),
     }
     return {"bench": "provisioning", "params": params, "metrics": metrics, "baseline": baseline}

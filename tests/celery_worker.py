@@ -45,13 +45,17 @@ def purge(queue: str) -> None:
 
 
 @contextmanager
-def running_worker(log_dir: Path, *, node_prefix: str = "") -> Iterator[dict]:
+def running_worker(log_dir: Path, *, node_prefix: str = "",
+                   env_extra: dict[str, str] | None = None) -> Iterator[dict]:
     """A solo `celery worker` on the default queue, answering pings, for the length of the block;
-    then a warm shutdown (it finishes the task at hand) and the queue emptied.
+    then a warm shutdown (it finishes the task at hand) and the queue emptied. A block may kill
+    the worker itself (`process`): the shutdown then only empties the queue.
 
-    Yields {"node", "queue", "log", "log_tail"}: `log_tail()` is the end of the worker's log, for
-    failure messages. Node names carry `node_prefix` and this process's id, so workers of parallel
-    pytest processes (xdist) never answer each other's pings.
+    Yields {"node", "queue", "process", "log", "log_tail"}: `log_tail()` is the end of the
+    worker's log, for failure messages. Node names carry `node_prefix` and this process's id, so
+    workers of parallel pytest processes (xdist) never answer each other's pings; the log file is
+    named after `node_prefix` too, so successive workers of one test keep their own logs.
+    `env_extra`: more environment for the worker (fault injection settings, say).
     """
     name = connection.settings_dict["NAME"]
     # Never hand a worker the development database: what the tests make there would stay.
@@ -59,8 +63,8 @@ def running_worker(log_dir: Path, *, node_prefix: str = "") -> Iterator[dict]:
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     node = f"{node_prefix}{queue}-{os.getpid()}@{socket.gethostname()}"
     env = dict(os.environ, DATABASE_URL=database_url_for(connection.settings_dict),
-               DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE, PYTHONUNBUFFERED="1")
-    log_path = Path(log_dir) / "worker.log"
+               DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE, PYTHONUNBUFFERED="1", **(env_extra or {}))
+    log_path = Path(log_dir) / f"{node_prefix}worker.log"
 
     def log_tail() -> str:
         return log_path.read_text(errors="replace")[-LOG_TAIL_CHARS:]
@@ -81,7 +85,7 @@ def running_worker(log_dir: Path, *, node_prefix: str = "") -> Iterator[dict]:
                 pytest.fail(f"celery worker {node} exited with {process.returncode}:\n{log_tail()}")
             if time.monotonic() > deadline:
                 pytest.fail(f"celery worker {node} did not answer a ping in {READY_TIMEOUT} s:\n{log_tail()}")
-        yield {"node": node, "queue": queue, "log": log_path, "log_tail": log_tail}
+        yield {"node": node, "queue": queue, "process": process, "log": log_path, "log_tail": log_tail}
     finally:
         process.send_signal(signal.SIGTERM)  # warm shutdown: finishes the task at hand
         try:

@@ -313,7 +313,7 @@ class CustomerRows:
         tokens = search_tokens.text_tokens(name=record["name"], texts=texts)
         return {"record": record, "contacts": contacts, "category": category, "region": refs.get("region"),
                 "department": refs.get("department"), "values": values,
-                "tokens": tokens, "ordered_tokens": search_tokens.ordered_tokens(tokens)}
+                "text_literal": search_tokens.text_literal(tokens)}
 
     def _create_in_bulk(self, valid, *, keep: bool) -> None:
         if not valid:
@@ -346,8 +346,7 @@ class CustomerRows:
             for (_, prepared), pk, number in zip(valid, ids, numbers):
                 record = dict(prepared["record"])  # prepared stays as it was, should the chunk be redone
                 record["id"], record["archive_number"] = pk, number
-                tokens = search_tokens.with_number(prepared["tokens"], number, prepared["ordered_tokens"])
-                record["search_vector"] = search_tokens.tsvector_literal(tokens)
+                record["search_vector"] = search_tokens.vector_literal(prepared["text_literal"], number)
                 contacts.extend({"customer_id": pk, "sort": index, **contact}
                                 for index, contact in enumerate(prepared["contacts"]))
                 # record_history(action="create") writes exactly these two rows.

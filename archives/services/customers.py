@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +17,7 @@ from dangan.platform import errors as platform_errors
 from dangan.platform.errors import ApplicationError
 
 from .. import errors, numbering
-from ..custom_fields import clean_custom_values
+from ..custom_fields import PHONE_PATTERN, clean_custom_values
 from ..models import ArchiveCategory, ArchiveSettings, ChangeRequest, Contact, Customer, CustomerState, Department
 from ._common import department_for, jsonable, lock_customer, record_history, supervises, term_for
 from .search_index import refresh_search
@@ -37,7 +39,6 @@ MAX_CONTACTS = 50
 
 def _messages(field, value) -> dict[str, str]:
     """Django's own validation message for `value`, in Chinese and in English."""
-    from django.core.exceptions import ValidationError
     from django.utils import translation
 
     out = {}
@@ -53,8 +54,6 @@ def _messages(field, value) -> dict[str, str]:
 
 def _clean_plain(data: dict) -> dict:
     """Validate plain fields with the model's own field rules; report every problem at once."""
-    from django.core.exceptions import ValidationError
-
     problems: dict[str, list] = {}
     cleaned = {}
     for name in EDITABLE_FIELDS:
@@ -100,15 +99,10 @@ def _clean_contacts(contacts) -> list[dict]:
             problems.setdefault(f"contacts.{index}.name", []).append(
                 {"code": errors.FIELD_REQUIRED.code, "message": errors.FIELD_REQUIRED.message()})
         if row["phone"]:
-            from ..custom_fields import PHONE_PATTERN
-
             if not PHONE_PATTERN.match(row["phone"]):
                 problems.setdefault(f"contacts.{index}.phone", []).append(
                     {"code": "invalid", "message": {"zh-hans": "请输入有效的电话号码。", "en": "Enter a valid phone number."}})
         if row["email"]:
-            from django.core.exceptions import ValidationError
-            from django.core.validators import validate_email
-
             try:
                 validate_email(row["email"])
             except ValidationError:

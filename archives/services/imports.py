@@ -16,6 +16,7 @@ import hashlib
 import os
 import queue
 import re
+import sys
 import tempfile
 import threading
 from typing import Iterator
@@ -49,6 +50,13 @@ MAX_ROWS = 200_000
 CHUNK_ROWS = 1000
 # Chunks written on a second thread while the next is prepared (_Pipeline).
 PIPELINE = True
+# The interpreter's thread switch interval while a pipeline runs (seconds; Python's default is
+# 0.005). The writer spends most of its time waiting on PostgreSQL and needs the GIL only
+# briefly between statements and COPY rows; at the default it waited up to 5 ms for it each
+# time while the reading thread validated, and the database sat idle meanwhile. A/B over
+# 30,000 rows, alternating runs on one machine: +8-10 % rows/s at 0.5 ms, with no more CPU;
+# at 0.2 ms the gain was smaller and CPU rose.
+PIPELINE_SWITCH_INTERVAL = 0.0005
 IMPORT_REASON = "批量导入（任务 #{id}：{name}）"
 ENGINES = {ImportJob.Kind.CUSTOMERS: CustomerRows, ImportJob.Kind.LEDGER: LedgerRows}
 # Rows kept in the job's error preview (the API's job detail); the report has all of them.
@@ -305,6 +313,7 @@ class _Pipeline:
 
     def __enter__(self) -> "_Pipeline":
         self.connection.inc_thread_sharing()
+        _switch_interval.enter()
         self.thread.start()
         return self
 
@@ -327,9 +336,37 @@ class _Pipeline:
     def __exit__(self, exc_type, exc, traceback) -> None:
         self.queue.put(None)
         self.thread.join()
+        _switch_interval.leave()
         self.connection.dec_thread_sharing()
         if exc is None and self.error is not None:
             raise self.error
+
+
+class _SwitchInterval:
+    """PIPELINE_SWITCH_INTERVAL while any pipeline of this process runs (a worker with a thread
+    pool may run several), and the interval found before the first one afterwards."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.previous: float | None = None
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.running == 0:
+                self.previous = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.previous, PIPELINE_SWITCH_INTERVAL))
+            self.running += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.running -= 1
+            if self.running == 0 and self.previous is not None:
+                sys.setswitchinterval(self.previous)
+                self.previous = None
+
+
+_switch_interval = _SwitchInterval()
 
 
 @contextlib.contextmanager

@@ -6,7 +6,6 @@ import difflib
 import multiprocessing
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 from bench.lib.runner import log
+from tests.fonts import cjk_font_path
 
 from .chinese import chinese_text
 from .harness import SEED
@@ -46,15 +46,6 @@ def _analyse(path: str) -> tuple[int, int]:
 
     found = extract.analyse(Path(path), "application/pdf")
     return found.page_count or 0, len(found.text)
-
-
-def cjk_font_path() -> str | None:
-    if not shutil.which("fc-list"):
-        return None
-    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
-    paths = sorted(line.split(":")[0].strip() for line in listed.splitlines() if line.strip())
-    preferred = [path for path in paths if "Sans" in path and "Bold" not in path] or paths
-    return preferred[0] if preferred else None
 
 
 def scan_page(path: Path, font_path: str, rng: random.Random) -> str:

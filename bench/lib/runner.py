@@ -28,6 +28,30 @@ def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
+def machine_speed() -> dict:
+    """How fast this machine is right now, on one core: the same machine kind has measured 2-3x
+    apart between days (shared hosts), so figures of different runs compare only through these.
+    `python_mops_per_s`: millions of iterations a second of a fixed pure-Python loop (the
+    interpreter's speed, which request and import CPU follow); `sha256_mb_per_s`: C code and
+    memory. Best of five short rounds, so a moment's interruption does not count."""
+    import hashlib
+
+    def loop() -> float:
+        start = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number & 7
+        return 1.0 / (time.perf_counter() - start)
+
+    def digest(data=bytes(16 * 1024 * 1024)) -> float:
+        start = time.perf_counter()
+        hashlib.sha256(data).digest()
+        return 16 / (time.perf_counter() - start)
+
+    return {"python_mops_per_s": round(max(loop() for _ in range(5)), 1),
+            "sha256_mb_per_s": round(max(digest() for _ in range(5)))}
+
+
 def p95(samples: list[float]) -> float:
     return round(statistics.quantiles(samples, n=20, method="inclusive")[-1], 2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 import time
 
 import openpyxl
@@ -312,6 +313,38 @@ def test_the_pipelined_writer_stores_what_writing_in_turn_stores(company, import
     assert [row[1:] for row in errors_of(pipelined)] == [row[1:] for row in errors_of(in_turn)]
     assert (pipelined.ok_rows, pipelined.error_rows, pipelined.created_rows) == \
         (in_turn.ok_rows, in_turn.error_rows, in_turn.created_rows) == (6, 4, 6)
+
+
+def test_the_pipeline_runs_with_a_short_thread_switch_interval_and_restores_the_one_before(
+        company, importer, monkeypatch):
+    from dangan.archives.importing.customer_rows import CustomerRows
+
+    seen = []
+    prepare = CustomerRows.prepare
+
+    def watching(self, rows, *, keep):
+        seen.append(sys.getswitchinterval())
+        return prepare(self, rows, keep=keep)
+
+    monkeypatch.setattr(CustomerRows, "prepare", watching)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    before = sys.getswitchinterval()
+    assert before > imports.PIPELINE_SWITCH_INTERVAL
+    job = importer.run(xlsx_upload([GOOD_1, GOOD_2, BAD_GRADE]))
+    assert job.state == ImportJob.State.DONE and job.created_rows == 2
+    assert seen and set(seen) == {imports.PIPELINE_SWITCH_INTERVAL}
+    assert sys.getswitchinterval() == before
+
+
+def test_overlapping_pipelines_restore_the_interval_only_when_the_last_one_ends():
+    switch = imports._SwitchInterval()
+    before = sys.getswitchinterval()
+    switch.enter()
+    switch.enter()
+    switch.leave()
+    assert sys.getswitchinterval() == imports.PIPELINE_SWITCH_INTERVAL
+    switch.leave()
+    assert sys.getswitchinterval() == before
 
 
 def test_a_writer_failure_in_the_last_chunk_fails_the_job_after_the_chunks_before(company, importer, monkeypatch):

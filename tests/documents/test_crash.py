@@ -5,13 +5,8 @@ no object is left without its row."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,44 +15,13 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from dangan.platform.celery_app import app
-from tests.celery_worker import database_url_for as _database_url, purge as _purge
+from tests.celery_worker import purge as _purge, running_worker
 
 from .helpers import http_put, pdf_bytes, sha
 
 pytestmark = pytest.mark.worker
 
-READY_TIMEOUT = 90
 WAIT = 90  # seconds; generous for a busy 2-core machine
-
-
-@contextmanager
-def worker(tmp_path: Path, name: str, **env_extra: str):
-    """A real `celery worker` on this test process's queue, database and bucket."""
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    node = f"{name}-{os.getpid()}@{socket.gethostname()}"
-    env = dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict),
-               DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE, PYTHONUNBUFFERED="1", **env_extra)
-    log_path = tmp_path / f"{name}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dangan.platform.celery_app", "worker", "--pool=solo", "-Q", queue,
-             "-n", node, "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=env, cwd=os.getcwd(), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not app.control.ping(destination=[node], timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"worker {node} did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-        yield process, log_path
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
 
 
 def wait_for(condition, what: str, log_path: Path):
@@ -106,7 +70,9 @@ def test_worker_killed_mid_processing_then_reconciled(company_with_customer, tmp
 
         # The first worker verifies and promotes, then sits in its processing step (the fault
         # injection pause) until it is killed there.
-        with worker(tmp_path, "doomed", DOCUMENTS_FAULT_PAUSE_SECONDS="600") as (process, log_path):
+        with running_worker(tmp_path, node_prefix="doomed-",
+                            env_extra={"DOCUMENTS_FAULT_PAUSE_SECONDS": "600"}) as doomed:
+            process, log_path = doomed["process"], doomed["log"]
             uploads.upload_complete(actor=admin, version=instructions.version)  # commits; queues verify
             wait_for(lambda: version().upload_state == UploadState.VERIFIED and version().thumbnail_key == ""
                      and version().processing_started_at is not None, "processing to start", log_path)
@@ -122,7 +88,8 @@ def test_worker_killed_mid_processing_then_reconciled(company_with_customer, tmp
         assert objects <= {killed.object_key, killed.object_key + ".thumb.png"}  # nothing else lying around
 
         # A new worker, and the reconciler finds the stalled version and hands it out again.
-        with worker(tmp_path, "rescuer") as (_, log_path):
+        with running_worker(tmp_path, node_prefix="rescuer-") as rescuer:
+            log_path = rescuer["log"]
             report = reconcile(now=timezone.now() + dt.timedelta(hours=1))
             assert report["requeued"] == 1 and report["orphans_deleted"] == 0 and report["missing"] == 0
             wait_for(lambda: version().upload_state == UploadState.AVAILABLE, "the version to become available",

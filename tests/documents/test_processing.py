@@ -4,10 +4,8 @@ clamd speaking the real INSTREAM protocol — failing closed when the scanner is
 from __future__ import annotations
 
 import io
-import shutil
 import socket
 import struct
-import subprocess
 import threading
 
 import pytest
@@ -17,6 +15,7 @@ from dangan.documents.models import DocumentVersion, OcrStatus, ScanStatus, Uplo
 from dangan.documents.services import downloads, uploads
 from dangan.documents.tasks import process_version
 from dangan.platform.errors import ApplicationError
+from tests.fonts import cjk_font_path
 
 from .helpers import http_put, pdf_bytes, sha
 
@@ -25,15 +24,6 @@ TESSERACT = ocr.available()
 # Skips only where the OCR engine or a CJK font is absent (the issue asks for OCR tests "when
 # Tesseract is present"); test_without_tesseract_images_say_ocr_unavailable covers the other case.
 needs_tesseract = pytest.mark.skipif(not TESSERACT, reason="tesseract with chi_sim+eng is not installed")
-
-
-def cjk_font_path() -> str | None:
-    if not shutil.which("fc-list"):
-        return None
-    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
-    paths = sorted(line.split(":")[0].strip() for line in listed.splitlines() if line.strip())
-    preferred = [path for path in paths if "Sans" in path and "Bold" not in path] or paths
-    return preferred[0] if preferred else None
 
 
 def chinese_scan_png(lines: list[str]) -> bytes:
