@@ -23,7 +23,7 @@ from dangan.platform.errors import ApplicationError
 from dangan.platform.logging import get_logger
 
 from ..importing import errors, targets as targets_module
-from ..importing.report import safe_cell
+from ..importing.report import clean_cell, safe_cell
 from ..models import Contact, CustomFieldDefinition, ExportRecord
 from ..selectors import customer_list
 from .imports import XLSX_TYPE, sanitize_file_name
@@ -230,7 +230,8 @@ def _write(record: ExportRecord) -> None:
     bold = Font(bold=True)
     header_cells = []
     for header, _ in columns:
-        cell = WriteOnlyCell(sheet, value=header)
+        # Custom fields' labels are the company's own text: XML cannot carry every character.
+        cell = WriteOnlyCell(sheet, value=clean_cell(header))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)

@@ -57,6 +57,13 @@ def tenant(company, new_customer):
         Notification, SalesLedgerEntry, VoucherCopy,
     )
     from dangan.archives.services import records
+    from dangan.accounts.models import User
+    from dangan.documents.models import Checklist, ChecklistItem, Document, DocumentType, PhysicalLocation
+    from dangan.documents.services.documents import document_create
+    from dangan.documents.services.locations import location_create
+    from dangan.governance.models import ConfidentialityLevel
+    from dangan.integrations.models import ApiKey
+    from dangan.integrations.services import api_key_create
     from dangan.tenants.services import tenant_host
 
     for index in range(3):
@@ -71,6 +78,9 @@ def tenant(company, new_customer):
         records.survey_create(actor=company.owner, customer=customer, surveyed_on="2026-03-02", score=4)
         Notification.objects.create(recipient=company.admin, kind="review_overdue", customer=customer, message="请更新")
     ArchiveVolume.objects.create(code="V-2026-01", name="2026 第一册")
+    document_create(actor=company.owner, customer=customer, document_type="contract", title="购销合同")
+    location_create(actor=company.admin, kind="room", code="R1", name="档案室一")
+    api_key_create(actor=company.admin, name="对账系统", scopes=["read"])
     token = Token.objects.create(user=company.admin)
     # The ids that exist, by the path segment that names their kind. Not 1, 2, 3: sequences
     # are not transactional, so a rolled-back earlier test may have used those numbers.
@@ -78,7 +88,10 @@ def tenant(company, new_customer):
            "complaints": Complaint.objects, "categories": ArchiveCategory.objects,
            "fields": CustomFieldDefinition.objects, "terms": ClassificationTerm.objects,
            "departments": Department.objects, "volumes": ArchiveVolume.objects,
-           "notifications": Notification.objects.filter(recipient=company.admin)}
+           "notifications": Notification.objects.filter(recipient=company.admin),
+           "documents": Document.objects, "document-types": DocumentType.objects, "checklists": Checklist.objects,
+           "checklist-items": ChecklistItem.objects, "locations": PhysicalLocation.objects, "api-keys": ApiKey.objects,
+           "confidentiality": ConfidentialityLevel.objects, "users": User.objects}
     ids = {kind: sorted(rows.values_list("pk", flat=True))[:5] for kind, rows in ids.items()}
     # As Django's test client does: a request's end must not close the test's connection
     # (and with it the transaction that holds the company).
@@ -107,7 +120,8 @@ def existing_ids(ids: dict):
         if not path_parameters:
             return st.just(path_parameters)
         if "id" in path_parameters:  # drf-spectacular names `<int:pk>` "id" in the schema
-            kind = context.operation.path.split("/")[3]  # /api/v1/<kind>/{id}/…
+            segments = context.operation.path.split("/")  # /api/v1[/governance]/<kind>/{id}/…
+            kind = segments[4] if segments[3] == "governance" else segments[3]
             choices = [path_parameters["id"], *ids.get(kind, [])]
             return st.sampled_from(choices).map(lambda pk: {**path_parameters, "id": pk})
         if "code" in path_parameters:

@@ -122,3 +122,19 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(company, new_custome
     cell = sheet["B2"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
     assert ExportRecord.objects.count() == 1
+
+
+def test_a_custom_field_label_with_control_characters_still_exports(company, new_customer):
+    """Labels are the company's text, stored as given; the file drops what XML cannot hold
+    instead of the whole export failing."""
+    from dangan.archives.models import ArchiveCategory
+    from dangan.archives.services.configuration import field_define
+
+    category = ArchiveCategory.objects.get(code="jxs")
+    field_define(actor=company.admin, category=category, key="remark", label="备注\x01\x1f", field_type="text")
+    new_customer(category="jxs", name="控制字符客户", custom_fields={"remark": "正常"})
+    record = exports.export_start(actor=company.admin)
+    record.refresh_from_db()
+    assert record.state == ExportRecord.State.DONE, record.failure
+    rows = rows_of(record)
+    assert [row["备注"] for row in rows if row.get("客户名称") == "控制字符客户"] == ["正常"]
