@@ -10,8 +10,9 @@ import time
 from array import array
 from functools import lru_cache
 
-from bench.lib.copying import copy_chunks, dependent_objects, line, row_template, tsvector_literal
+from bench.lib.copying import copy_chunks, dependent_objects, line, row_template
 from bench.lib.runner import database_url, log
+from dangan.archives.importing.search_tokens import text_literal
 
 SEED = 20260101
 CONTACTS_PER_CUSTOMER = 3
@@ -208,7 +209,7 @@ def generate_customers(bounds: tuple[int, int]) -> tuple[bytes, bytes, list, lis
             "customer_type_id": str(rng.choice(list(ids["terms"]["customer_type"].values()))),
             "department_id": str(department_id), "owner_id": str(owner_id), "created_by_id": str(owner_id),
             "is_key_customer": "t" if rng.random() < 0.05 else "f",
-            "name_pinyin": reading(name)[1], "name_initials": reading(name)[2], "search_vector": tsvector_literal(tokens),
+            "name_pinyin": reading(name)[1], "name_initials": reading(name)[2], "search_vector": text_literal(tokens),
             **({} if individual else {
                 "company_size": rng.choice(["micro", "small", "medium", "large"]),
                 "legal_representative": person_name(rng), "credit_status": rng.choice(["良好", "一般", "优秀", "较差"]),

@@ -8,6 +8,7 @@ import time
 
 from bench.lib.copying import line, row_template
 from bench.lib.runner import database_url, log
+from dangan.archives.importing.search_tokens import tsvector_literal
 
 from .chinese import chinese_text
 from .harness import MiB, SEED, WORKERS
@@ -19,12 +20,6 @@ _SHARED: dict = {}  # what the forked generation workers read (set before the po
 
 def copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def tsvector_literal(tokens: list[str]) -> str:
-    """The tsvector input form, every token quoted: jieba's words may hold quotes and backslashes
-    (bench.lib.copying's refuses tokens that need quoting)."""
-    return " ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)
 
 
 def generate_documents(bounds: tuple[int, int]) -> tuple[bytes, bytes]:

@@ -7,15 +7,6 @@ import json
 from .runner import log
 
 
-def tsvector_literal(tokens: set) -> str:
-    """The tsvector input form `'a' 'b'`; our tokens never need quoting (checked)."""
-    tokens.discard("")
-    text = "' '".join(tokens)
-    if "\\" in text or text.count("'") != 2 * (len(tokens) - 1):
-        raise AssertionError(f"a token needs quoting: {sorted(tokens)}")
-    return f"'{text}'"
-
-
 def row_template(model, **overrides: str) -> tuple[list[str], dict[str, int]]:
     """Every concrete column of `model` with its empty COPY value, and the position of each."""
     from django.db import models

@@ -1,7 +1,7 @@
 """The dev runner: `python -m dangan.platform.devservices run | exec -- CMD…`.
 
 - `run`: what `make run` does — services under var/, migrations, the demo company, then the
-  web server, a Celery worker and beat; Ctrl-C stops everything it started.
+  web server, a Celery worker and beat; Ctrl-C, SIGTERM or SIGHUP stops everything it started.
 - `exec -- CMD`: fresh throwaway services (or the real ones named in the environment), CMD run
   with their variables, everything stopped and removed afterwards. `make test` and the
   benches use it.
@@ -21,6 +21,54 @@ from .services import DEFAULT_VAR_DIR, REPO_ROOT, Services
 
 PYTHON = sys.executable
 
+# The signal that stopped us (SIGINT, SIGTERM or SIGHUP), so that `exec` passes the same one on.
+_stopping_signal: int | None = None
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    global _stopping_signal
+    _stopping_signal = signum
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into the same orderly stop as Ctrl-C.
+
+    A process manager, `kill` or a closed terminal stops us with SIGTERM or SIGHUP; Python's
+    default for those is to die at once, leaving the database, the S3 server and the workers we
+    started running as orphans. A shell also starts background jobs with SIGINT ignored, so the
+    Ctrl-C handler is installed explicitly rather than inherited."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupt)
+
+
+def spawn_child(argv: list[str], **kwargs) -> subprocess.Popen:
+    """A child in its own process group, so that stopping it reaches what it started in turn
+    (runserver's autoreloader child, Celery's pool processes)."""
+    return subprocess.Popen(argv, process_group=0, **kwargs)
+
+
+def stop_children(children: list[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM to each child's process group, then SIGKILL to the groups still there after
+    `timeout` seconds."""
+    def signal_group(child: subprocess.Popen, signum: int) -> None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for child in children:
+        signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children:
+        try:
+            child.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        # The group's other members may outlive its leader; whatever is left gets SIGKILL.
+        signal_group(child, signal.SIGKILL)
+        child.wait()
+
 
 def _child_env(extra: dict[str, str], settings: str) -> dict[str, str]:
     env = dict(os.environ)
@@ -36,6 +84,7 @@ def cmd_exec(argv: list[str]) -> int:
     if not argv:
         print("usage: exec -- COMMAND …", file=sys.stderr)
         return 2
+    _stop_on_signals()
     tmp_root = DEFAULT_VAR_DIR / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
     services = Services(Path(tempfile.mkdtemp(prefix="run-", dir=tmp_root)), ephemeral=True)
@@ -43,12 +92,18 @@ def cmd_exec(argv: list[str]) -> int:
         env = _child_env(services.start(), "dangan.platform.settings.test")
         for line in services.started:
             print(f"[devservices] {line}", file=sys.stderr)
+        # Same process group as ours: Ctrl-C in a terminal reaches the command directly, as
+        # it would without us in between.
         proc = subprocess.Popen(argv, env=env, cwd=REPO_ROOT)
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            return proc.wait()
+            proc.send_signal(_stopping_signal or signal.SIGINT)
+            try:
+                return proc.wait(30)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                proc.kill()
+                return proc.wait()
     finally:
         services.stop()
 
@@ -84,6 +139,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    _stop_on_signals()
     services = Services(DEFAULT_VAR_DIR)
     children: list[subprocess.Popen] = []
     try:
@@ -99,13 +155,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         celery = [PYTHON, "-m", "celery", "-A", "dangan.platform.celery_app"]
         logs = DEFAULT_VAR_DIR / "log"
         logs.mkdir(exist_ok=True)
-        children.append(subprocess.Popen(
+        children.append(spawn_child(
             [*celery, "worker", "-l", "INFO", "--concurrency", "2", "-n", "dangan-worker@%h"],
             env=env, cwd=REPO_ROOT, stdout=open(logs / "worker.log", "ab"), stderr=subprocess.STDOUT))
-        children.append(subprocess.Popen(
+        children.append(spawn_child(
             [*celery, "beat", "-l", "INFO", "-s", str(DEFAULT_VAR_DIR / "celerybeat-schedule")],
             env=env, cwd=REPO_ROOT, stdout=open(logs / "beat.log", "ab"), stderr=subprocess.STDOUT))
-        children.append(subprocess.Popen(
+        children.append(spawn_child(
             [PYTHON, "manage.py", "runserver", f"0.0.0.0:{args.port}"], env=env, cwd=REPO_ROOT))
         time.sleep(1.5)
         print(
@@ -117,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"  API docs:                http://demo.localhost:{args.port}/api/docs/\n"
             f"  Worker and beat logs:    {logs}/\n"
             + "\n".join(_documents_status(env)) + "\n"
-            "  Ctrl-C stops everything.\n",
+            "  Ctrl-C (or SIGTERM) stops everything.\n",
             flush=True,
         )
         while all(child.poll() is None for child in children):
@@ -126,14 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # A second signal while stopping must not cut the stop short and orphan what is left.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        stop_children(children)
         services.stop()
         (DEFAULT_VAR_DIR / "services.env").unlink(missing_ok=True)
         print("[dangan] stopped.")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,22 +15,13 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from tests.celery_worker import purge as _purge, running_worker
+from tests.polling import wait_for
 
 from .helpers import http_put, pdf_bytes, sha
 
 pytestmark = pytest.mark.worker
 
 WAIT = 90  # seconds; generous for a busy 2-core machine
-
-
-def wait_for(condition, what: str, log_path: Path):
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log_path.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture
@@ -75,7 +65,8 @@ def test_worker_killed_mid_processing_then_reconciled(company_with_customer, tmp
             process, log_path = doomed["process"], doomed["log"]
             uploads.upload_complete(actor=admin, version=instructions.version)  # commits; queues verify
             wait_for(lambda: version().upload_state == UploadState.VERIFIED and version().thumbnail_key == ""
-                     and version().processing_started_at is not None, "processing to start", log_path)
+                     and version().processing_started_at is not None, "processing to start",
+                     timeout=WAIT, log_path=log_path)
             time.sleep(1.0)  # inside the pause: text and thumbnail done, availability not committed
             process.send_signal(signal.SIGKILL)
             process.wait(10)
@@ -93,7 +84,7 @@ def test_worker_killed_mid_processing_then_reconciled(company_with_customer, tmp
             report = reconcile(now=timezone.now() + dt.timedelta(hours=1))
             assert report["requeued"] == 1 and report["orphans_deleted"] == 0 and report["missing"] == 0
             wait_for(lambda: version().upload_state == UploadState.AVAILABLE, "the version to become available",
-                     log_path)
+                     timeout=WAIT, log_path=log_path)
         done = version()
         assert done.processing_attempts == 2 and "crash test" in done.text
         objects = {item["Key"] for item in store.list_tenant("")}
