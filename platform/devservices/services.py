@@ -17,6 +17,9 @@ from .s3 import RcloneS3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
+# kombu's filesystem transport ignores the host, but without one kombu logs "No hostname was
+# supplied" as a warning for every new broker connection (web and worker logs alike).
+EMBEDDED_BROKER_URL = "filesystem://localhost//"
 
 
 def free_port() -> int:
@@ -70,7 +73,7 @@ class Services:
             broker_dir = self.var_dir / "broker"
             for sub in ("queue", "processed", "control"):
                 (broker_dir / sub).mkdir(parents=True, exist_ok=True)
-            env["CELERY_BROKER_URL"] = "filesystem://"
+            env["CELERY_BROKER_URL"] = EMBEDDED_BROKER_URL
             env["CELERY_BROKER_FOLDER"] = str(broker_dir)
             self.started.append(f"Celery broker (kombu filesystem transport) in {broker_dir}")
         # Decided on its own variable, not the broker's: a result backend named in the environment

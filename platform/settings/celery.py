@@ -4,8 +4,9 @@ from celery.schedules import crontab
 
 env = environ.Env()
 
-# `filesystem://` (kombu's filesystem transport) is the embedded default: no broker server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# kombu's filesystem transport is the embedded default: no broker server. The host is ignored,
+# but kombu warns on every new connection without one (devservices.services.EMBEDDED_BROKER_URL).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_FOLDER = env("CELERY_BROKER_FOLDER", default="var/broker")
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
