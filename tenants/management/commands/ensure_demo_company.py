@@ -1,4 +1,5 @@
-"""`make run`: make sure the demo company and a platform staff user exist (idempotent)."""
+"""`make run`: make sure the demo company (with sample customer files, archives/demo.py) and a
+platform staff user exist (idempotent)."""
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
@@ -15,10 +16,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from dangan.accounts.models import User
+        from dangan.archives.demo import seed_demo_archive
 
         if not Tenant.objects.filter(slug=DEMO["slug"]).exists():
-            tenant_signup(**DEMO)
-            self.stdout.write("created demo company: demo")
+            tenant = tenant_signup(**DEMO)
+            with schema_context(tenant.schema_name):
+                files = seed_demo_archive(actor=User.objects.get(email=DEMO["admin_email"]))
+            self.stdout.write(f"created demo company: demo, with {len(files)} sample customer files")
         with schema_context("public"):
             if not User.objects.filter(email=STAFF["email"]).exists():
                 User.objects.create_superuser(**STAFF)
