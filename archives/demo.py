@@ -48,14 +48,14 @@ def seed_demo_archive(*, actor) -> list[Customer]:
     without customer files; returns what it made (nothing when there were files already)."""
     if Customer.objects.exists():
         return []
-    departments = {code: (pk, name) for code, pk, name in Department.objects.values_list("code", "pk", "name")}
+    departments = {department.code: department for department in Department.objects.all()}
     today = timezone.localdate()
     created = []
     for index, (category, name, region, grade, department, custom, contact, address) in enumerate(SAMPLE_FILES):
         contact_name, phone, position = contact
         customer = customer_create(
             actor=actor, category=category, name=name, region=region, grade=grade,
-            department=departments[department][0], address=address, custom_fields=custom,
+            department=departments[department].pk, address=address, custom_fields=custom,
             kind=Customer.Kind.INDIVIDUAL if category == "gr" else Customer.Kind.ENTERPRISE,
             contacts=[{"name": contact_name, "phone": phone, "position": position, "is_primary": True}])
         for offset, (product, specification, manufacturer, batch) in enumerate(PRODUCTS):
@@ -66,7 +66,7 @@ def seed_demo_archive(*, actor) -> list[Customer]:
                 actor=actor, customer=customer, sale_date=today - dt.timedelta(days=7 * (index + offset)),
                 buyer_name=name, buyer_contact=phone, voucher_number=f"XS{today:%Y%m}{index:02d}{offset}",
                 manufacturer=manufacturer, product_name=product, specification=specification,
-                quantity=quantity, product_batch=batch, sales_department=departments[department][1],
+                quantity=quantity, product_batch=batch, sales_department=departments[department].name,
                 expiry_date=today + dt.timedelta(days=730))
         if index < SUBMITTED:
             customer = customer_submit(actor=actor, customer=customer)

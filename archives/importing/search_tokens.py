@@ -102,7 +102,7 @@ def pinyin_initials(text: str) -> str:
 
 def document_tokens(*, archive_number: str, name: str, texts: list[str]) -> list[str]:
     """archives.search.document_tokens, with memoised pinyin."""
-    tokens = text_tokens(name=name, texts=texts) | cjk_ngrams(archive_number) | ascii_words(archive_number)
+    tokens = text_tokens(name=name, texts=texts) | number_tokens(archive_number)
     return sorted(token for token in tokens if token)
 
 
@@ -136,10 +136,15 @@ def _one_text_tokens(text: str) -> frozenset:
     return found
 
 
+def number_tokens(archive_number: str) -> set[str]:
+    """The archive number's share of document_tokens: its n-grams and words."""
+    return cjk_ngrams(archive_number) | ascii_words(archive_number)
+
+
 def number_literal(archive_number: str) -> str:
-    """The archive number's share of document_tokens (its n-grams and words) as tsvector input
-    text: it is only known when the chunk is written, and is appended to the prepared text."""
-    tokens = cjk_ngrams(archive_number) | ascii_words(archive_number)
+    """number_tokens as tsvector input text: the number is only known when the chunk is
+    written, and its text is appended to the prepared text."""
+    tokens = number_tokens(archive_number)
     tokens.discard("")
     return tsvector_literal(list(tokens))
 
