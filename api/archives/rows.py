@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from functools import cache
+from operator import itemgetter
 
 import psycopg
 from django.conf import settings
@@ -85,6 +86,8 @@ class Plan:
         self.children: list[str] = []
         fetched, children = set(fetched), set(children)
         steps = []
+        # (name, column) per step: the column that is the output value as it is, else None
+        self._sources: list[tuple[str, str | None]] = []
         for field in serializer._readable_fields:
             name, attrs = field.field_name, field.source_attrs
             if name in children:
@@ -92,6 +95,7 @@ class Plan:
                     raise TypeError(f"{name}: a child list must be a many=True serializer")
                 self.children.append(name)
                 steps.append(self._child_step(name))
+                self._sources.append((name, None))
                 continue
             model_field = _model_field(model, attrs)
             if model_field is None:
@@ -111,6 +115,7 @@ class Plan:
                     plan = Plan(field, related, prefix=f"{prefix}{model_field.name}__")
                     self.columns.extend(plan.columns)
                     steps.append(self._joined_step(name, column, plan))
+                self._sources.append((name, None))
             elif isinstance(field, serializers.BaseSerializer):
                 raise TypeError(f"{name}: lists of rows are rendered as children")
             else:
@@ -119,13 +124,21 @@ class Plan:
                     raise TypeError(f"{name}: a related object needs a nested serializer")
                 column = prefix + (model_field.attname if model_field.is_relation else model_field.name)
                 self.columns.append(column)
+                convert = None if isinstance(field, PrimaryKeyRelatedField) else _converter(field)
                 if _plain_datetime(field):
                     steps.append(self._datetime_step(name, column, field))
+                    self._sources.append((name, None))
                 else:
-                    steps.append(self._value_step(name, column, None if isinstance(field, PrimaryKeyRelatedField)
-                                                  else _converter(field)))
+                    steps.append(self._value_step(name, column, convert))
+                    self._sources.append((name, column if convert is None else None))
         self.columns = list(dict.fromkeys(self.columns))
-        self._steps = steps
+        # A row is built in two passes: every output name at once from its column (C code:
+        # itemgetter, zip, dict), then the steps that compute a value (nested rows, converted
+        # values, times) overwrite their names in place, which keeps the serializer's key order.
+        # A Python call per plain value cost ~2% of a list request's CPU (A/B, 50-row page).
+        self._names = tuple(name for name, _ in steps)
+        self._getter = _row_getter([column for _, column in self._sources], self.columns)
+        self._computed = [(name, get) for (name, get), (_, column) in zip(steps, self._sources) if column is None]
 
     # Each step is (name, function of (row, found, children)) — built once per plan.
     @staticmethod
@@ -162,7 +175,10 @@ class Plan:
     def render(self, row: dict, found: dict | None = None, children: dict | None = None) -> dict:
         if found is None:
             found = {TIME_ZONE: timezone.get_current_timezone()}
-        return {name: get(row, found, children) for name, get in self._steps}
+        rendered = dict(zip(self._names, self._getter(row)))
+        for name, get in self._computed:
+            rendered[name] = get(row, found, children)
+        return rendered
 
     def fetch(self, rows: list[dict]) -> dict:
         """{(related model, serializer class): {key: rendered nested row}} for the fetched keys of
@@ -180,6 +196,16 @@ class Plan:
         if children is None:
             return [self.render(row, found) for row in rows]
         return [self.render(row, found, children(row)) for row in rows]
+
+
+def _row_getter(sources: list[str | None], columns: list[str]) -> Callable[[dict], tuple]:
+    """row → one value per output name: the row's value of its column, or, where the value is
+    computed (None in `sources`), any column's value as a placeholder."""
+    if not columns or not sources:
+        width = len(sources)
+        return lambda row: (None,) * width
+    getter = itemgetter(*(column or columns[0] for column in sources))
+    return getter if len(sources) > 1 else (lambda row: (getter(row),))
 
 
 def _by_keys(model, columns: tuple[str, ...], keys: set) -> Iterable[dict]:
