@@ -18,6 +18,7 @@ larger work_mem for that cleanup (no change), fastupdate off (7× slower). Vecto
 inline uncompressed (~1.9 KB), so TOAST plays no part."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connection, transaction
@@ -59,9 +60,9 @@ def _index_strings(chunk: list[tuple]) -> list[str]:
 
 
 def reindex_documents(*, ids: list[int] | None = None, first_id: int = 1, last_id: int = MAX_ID,
-                      batch: int = BATCH) -> int:
+                      batch: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
     """Recompute the search vector of every document (or of `ids`, or of ids first_id..last_id);
-    returns how many documents were read."""
+    returns how many documents were read. `progress(done)` is called after each batch written."""
     only = "AND d.id = ANY(%s)" if ids is not None else ""
     only_args = [list(ids)] if ids is not None else []
 
@@ -70,10 +71,16 @@ def reindex_documents(*, ids: list[int] | None = None, first_id: int = 1, last_i
             cursor.execute(_READ.format(only=only), [after, last_id, *only_args, batch])
             return cursor.fetchall()
 
+    written = 0
+
     def write(pks: list[int], strings: Future) -> None:
+        nonlocal written
         tokens = strings.result()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_WRITE, [pks, tokens])
+        written += len(pks)
+        if progress is not None:
+            progress(written)
 
     count, chunk = 0, read(first_id - 1)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex-tokens") as tokenizer:

@@ -55,3 +55,20 @@ def new_customer(company):
         return customer_create(actor=actor, **data)
 
     return make
+
+
+@pytest.fixture
+def other_company(make_tenant):
+    """A second company with one customer file of its own; the connection is put back where it was."""
+    from dangan.accounts.models import User
+    from dangan.archives.models import Department
+    from dangan.archives.services.customers import customer_create
+
+    previous = connection.tenant
+    connection.set_schema_to_public()
+    tenant = make_tenant(company_name="别家医药有限公司")
+    connection.set_tenant(tenant)
+    customer_create(actor=User.objects.get(email=tenant.admin_email), category="jxs", name="别家药店",
+                    region="east", grade="A", department=Department.objects.get(code="sales1").pk)
+    connection.set_tenant(previous)
+    return tenant

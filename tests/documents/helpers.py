@@ -88,3 +88,17 @@ def http_get(url: str):
 
 def body(response) -> dict:
     return json.loads(response.content)
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+def text_document(people, customer, text: str, title: str = "扫描件"):
+    """An available document whose current version holds `text`, made without the pipeline."""
+    from dangan.documents.models import Document, DocumentVersion
+    from dangan.documents.services.documents import document_create
+
+    document = document_create(actor=people.owner, customer=customer, document_type="other", title=title)
+    version = DocumentVersion.objects.create(document=document, number=1, object_key=f"docs/{document.pk}/v1/x",
+                                             uploaded_by=people.owner, upload_state="available", text=text)
+    Document.objects.filter(pk=document.pk).update(current_version=version, state="available")
+    return document

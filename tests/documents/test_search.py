@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import connection
 
 from dangan.documents import search, selectors
-from dangan.documents.models import Document, DocumentVersion
-from dangan.documents.services.documents import document_create
 from dangan.documents.services.search_index import reindex_documents
 from dangan.documents.filenames import download_name, sanitize_filename
+
+from .helpers import text_document
 
 
 def test_tokens_hold_words_their_pieces_characters_and_number_parts():
@@ -27,19 +27,11 @@ def test_queries_and_their_fallbacks():
     assert search.tsquery_for("it's") == "'it':* & 's':*"  # quotes never reach the tsquery raw
 
 
-def _document(docs, customer, text: str, title: str = "扫描件") -> Document:
-    document = document_create(actor=docs.owner, customer=customer, document_type="other", title=title)
-    version = DocumentVersion.objects.create(document=document, number=1, object_key=f"docs/{document.pk}/v1/x",
-                                             uploaded_by=docs.owner, upload_state="available", text=text)
-    Document.objects.filter(pk=document.pk).update(current_version=version, state="available")
-    return document
-
-
 def test_search_respects_visibility_and_reindex_rebuilds_vectors(docs, new_customer):
     mine = new_customer()
     theirs = new_customer(actor=docs.outsider, department=docs.sales2.pk, name="别家")
-    a = _document(docs, mine, "客户档案管理制度：档案袋上需填写客户姓名、房号。")
-    b = _document(docs, theirs, "客户档案管理制度")
+    a = text_document(docs, mine, "客户档案管理制度：档案袋上需填写客户姓名、房号。")
+    b = text_document(docs, theirs, "客户档案管理制度")
     with connection.cursor() as cursor:  # written behind the services' back: no vectors yet
         cursor.execute("UPDATE documents_document SET search_vector = NULL")
     assert not selectors.document_search(user=docs.custodian, q="档案袋").exists()
@@ -65,7 +57,7 @@ def test_file_names_are_sanitized_and_downloads_named_by_their_type():
 
 def test_reindex_writes_only_the_vectors_that_change(docs, new_customer):
     customer = new_customer()
-    a, b = _document(docs, customer, "客户档案管理制度"), _document(docs, customer, "购房合同")
+    a, b = text_document(docs, customer, "客户档案管理制度"), text_document(docs, customer, "购房合同")
     assert reindex_documents() == 2
 
     def row_versions() -> dict[int, str]:
