@@ -17,7 +17,6 @@ from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_limit_set_calls
 
 
-
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         self.server_search_path: list[str] | None = None  # as last set on this connection's session
