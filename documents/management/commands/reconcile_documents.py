@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
+
+from dangan.tenants.management.schemas import companies_to_run
 
 
 class Command(BaseCommand):
@@ -21,15 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report only; delete and change nothing")
 
     def handle(self, *args, schema=None, grace_hours=None, dry_run=False, **options):
-        from dangan.tenants.selectors import active_tenants
-
         from ...services.reconcile import reconcile
 
-        tenants = active_tenants()
-        if schema:
-            tenants = tenants.filter(schema_name__in=schema)
-            if tenants.count() != len(set(schema)):
-                raise CommandError(f"unknown or inactive schema among {schema}")
+        tenants = companies_to_run(schema)
         grace = dt.timedelta(hours=grace_hours) if grace_hours is not None else None
         for tenant in tenants:
             with tenant_context(tenant):

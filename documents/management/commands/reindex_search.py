@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
+
+from dangan.tenants.management.schemas import companies_to_run
 
 PARTS = ("customers", "documents")
 
@@ -27,13 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--only", choices=PARTS, help="only customers or only documents")
 
     def handle(self, *args, schema=None, only=None, **options):
-        from dangan.tenants.selectors import active_tenants
-
-        tenants = active_tenants()
-        if schema:
-            tenants = tenants.filter(schema_name__in=schema)
-            if tenants.count() != len(set(schema)):
-                raise CommandError(f"unknown or inactive schema among {schema}")
+        tenants = companies_to_run(schema)
         for tenant in tenants:
             with tenant_context(tenant):
                 report = {"schema": tenant.schema_name}
