@@ -46,8 +46,13 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # Beyond this a file should be split: one job then stays within minutes and one error report.
 MAX_ROWS = 200_000
 # Rows per transaction: large enough that set-based writes pay off, small enough that progress
-# moves every fraction of a second and a failed chunk is cheap to redo row by row.
-CHUNK_ROWS = 1000
+# moves every second or so, a failed chunk is quick to redo row by row, and a colleague creating a
+# file in the same numbering scope waits well under a second for the chunk's lock on its counter.
+# A/B (alternating runs into fresh companies, 50,000 rows, one process): 3,000 rows a chunk did
+# 16-19 % more rows/s than 1,000, with less CPU on both sides (each chunk's own statements,
+# commit and hand-over between the pipeline's threads are paid a third as often); 6,000 was no
+# better than 3,000.
+CHUNK_ROWS = 3000
 # Chunks written on a second thread while the next is prepared (_Pipeline).
 PIPELINE = True
 # The interpreter's thread switch interval while a pipeline runs (seconds; Python's default is

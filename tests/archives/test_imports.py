@@ -233,6 +233,7 @@ def test_the_bulk_path_stores_what_customer_create_would(company, importer, new_
         return contacts, history
 
     assert related(bulk) == related(service)
+    assert bulk.history.get(field="archive_number").new_value == bulk.archive_number
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_vector::text FROM archives_customer WHERE id = %s", [bulk.pk])
         stored = cursor.fetchone()[0]
