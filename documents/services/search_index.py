@@ -7,20 +7,23 @@ write batch N (the thread waiting on its socket lets go of the GIL). All databas
 this thread's connection — the tenant's schema, the caller's transaction — and the helper
 touches no database.
 
-Where the time goes when every vector is rewritten (CPU per document, bench corpus of ~220
-tokens a document; measured on a busy 2-core machine, so ±15%): tokenizing ~180-250 µs;
+Where the time went when every vector was rewritten (CPU per document, bench corpus of ~220
+tokens a document, when every character of the text was a token too; measured on a busy 2-core
+machine, so ±15%): tokenizing ~180-250 µs;
 PostgreSQL ~400 µs, of which the GIN index ~240 (its pending list and the merge into the tree),
 the 13 b-tree indexes of documents_document ~40 (no HOT update: the GIN indexes the column), the
 new row version and building the vectors the rest. Reading the batch is ~10 µs. Tried and not
 kept: a larger gin_pending_list_limit (cheaper only if its cleanup is left to autovacuum — the
 same work later, and slower searches meanwhile; with the cleanup counted it was no better), a
 larger work_mem for that cleanup (no change), fastupdate off (7× slower). The bench corpus's
-vectors (1.85 KB on average) make many rows longer than PostgreSQL's 2 KB TOAST threshold: pglz
-cannot shrink them, so those are stored out of line, uncompressed (1.3 GB of TOAST for 1,000,000
-documents). Kept inline instead (toast_tuple_target 8160) the reindex was no faster (3,618 against
+vectors were 1.85 KB on average then, which made many rows longer than PostgreSQL's 2 KB TOAST
+threshold: pglz cannot shrink them, so those were stored out of line, uncompressed (1.3 GB of
+TOAST for 1,000,000 documents). Kept inline instead (toast_tuple_target 8160) the reindex was no faster (3,618 against
 3,805 docs/s, alternating ranges of 100,000 of a 1,000,000-document corpus), and vectors alone in
 a narrow (id, vector) table with its own GIN index only ~7 % faster (3,747 → 4,006): the GIN
-index is the cost, not the wide row."""
+index is the cost, not the wide row. What did pay: fewer tokens — a text no longer indexes every
+character of its own (documents/search.py), ~96 tokens a bench document instead of ~214, and the
+full bench went from 3,700-4,100 to 6,889 documents a second."""
 from __future__ import annotations
 
 from collections.abc import Callable

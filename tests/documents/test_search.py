@@ -19,6 +19,23 @@ def test_tokens_hold_words_their_pieces_characters_and_number_parts():
     assert all(" " not in token for token in tokens)
 
 
+def test_a_long_text_is_indexed_by_its_words_without_the_characters_inside_them():
+    text = "买受人李敏与出卖人签订购房合同，约定房号3-1102的付款方式。" * 4  # over search._SHORT
+    tokens = set(search.tokens_for(text))
+    assert {"买受人", "李敏", "购房", "合同", "房号", "付款", "3-1102", "3", "1102"} <= tokens
+    assert not {"敏", "购", "款"} & tokens  # characters inside words: module doc
+    assert "的" in tokens  # a character jieba leaves single is one of its words
+
+
+def test_a_one_character_query_finds_titles_not_characters_inside_words_of_the_text(docs, new_customer):
+    customer = new_customer()
+    titled = text_document(docs, customer, "扫描件" * 40, title="李敏身份证复印件")
+    text_only = text_document(docs, customer, "买受人李敏与出卖人签订购房合同，约定付款方式。" * 6)  # over _SHORT
+    reindex_documents()
+    assert [d.pk for d in selectors.document_search(user=docs.owner, q="敏")] == [titled.pk]
+    assert [d.pk for d in selectors.document_search(user=docs.owner, q="李敏")] == [text_only.pk, titled.pk]
+
+
 def test_queries_and_their_fallbacks():
     assert search.tsquery_for("购房合同") == "'购房' & '合同'"
     assert search.tsquery_for("档案管理") == "('档案管理' | ('档案' & '管理'))"
