@@ -78,11 +78,15 @@ def _tokens_of(text: str) -> set[str]:
     return tokens
 
 
-# Titles and type names repeat across documents (合同, 身份证复印件 …): their tokens are cached.
-# Short texts keep every character as well (module doc).
 _SHORT = 100
-_text_tokens = lru_cache(maxsize=4096)(lambda text: frozenset(_tokens_of(text).union(CJK.findall(text.lower()))))
 _SEPARATORS = re.compile(r"[._@\-]")
+
+
+# Titles and type names repeat across documents (合同, 身份证复印件 …): their tokens are cached.
+@lru_cache(maxsize=4096)
+def _text_tokens(text: str) -> frozenset[str]:
+    """A short text's words and, unlike a long one's, every CJK character of it (module doc)."""
+    return frozenset(_tokens_of(text).union(CJK.findall(text)))
 
 
 def light_tokens_for(*texts: str) -> list[str]:
