@@ -1,6 +1,8 @@
 """Documents and their types: the metadata side (no bytes move here)."""
 from __future__ import annotations
 
+import functools
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, connection, transaction
@@ -21,16 +23,37 @@ _UNSET = object()
 # --- document types ------------------------------------------------------------------------------
 
 def document_type_for(value, *, field: str = "document_type") -> DocumentType:
-    """A type by instance, id or code (active ones only)."""
+    """A type by instance, id or code (active ones only); an id wins over a code spelled the same."""
     if isinstance(value, DocumentType):
         return value
     text = str(value or "").strip()
-    types = DocumentType.objects.filter(is_active=True)
-    found = (types.filter(pk=int(text)).first() if text.isascii() and text.isdigit() else None) \
-        or types.filter(code=text).first()
+    found = (_active_type("id", int(text)) if text.isascii() and text.isdigit() else None) \
+        or _active_type("code", text)
     if found is None:
         raise ApplicationError(errors.DOCUMENT_TYPE_UNKNOWN, field=field, value=text)
     return found
+
+
+@functools.cache
+def _active_type_sql(column: str) -> tuple[str, list[str]]:
+    meta, quote = DocumentType._meta, connection.ops.quote_name
+    fields = meta.concrete_fields
+    active = quote(meta.get_field("is_active").column)
+    return (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+            f"WHERE {active} AND {quote(column)} = %s LIMIT 1", [f.attname for f in fields])
+
+
+def _active_type(column: str, value) -> DocumentType | None:
+    """`DocumentType.objects.filter(is_active=True, <column>=value).first()` as one plain SELECT:
+    every upload names its type, and building that query through the ORM took ~0.43 ms of CPU,
+    against ~0.12 ms here (codes and ids are unique: no ordering needed)."""
+    if column == "id" and value > 2**63 - 1:
+        return None  # past bigint: no such row (and PostgreSQL would refuse the parameter)
+    sql, attnames = _active_type_sql(column)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return None if row is None else DocumentType.from_db(connection.alias, attnames, row)
 
 
 @transaction.atomic
@@ -107,32 +130,46 @@ _HELD_RELATIONS = ["customer", "document_type", "created_by", "ledger_entry", "v
 def document_create(*, actor, customer: Customer, document_type, title: str = "",
                     original_or_copy: str | None = None, copies: int = 1, ledger_entry=None, voucher_copy=None,
                     checklist_item=None, physical_location=None) -> Document:
-    """A document of a customer file, with no file yet (uploads add versions). Runs inside the
-    caller's transaction (the upload services) or its own."""
+    """A document of a customer file, with no file yet (uploads add versions), in a transaction
+    of its own or a savepoint of the caller's (a caller may go on after a refusal)."""
     with transaction.atomic():
-        require_writer(actor)
-        doc_type = document_type_for(document_type)
-        _check_links(customer, ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item)
-        document = Document(
-            customer=customer, document_type=doc_type, title=(title or "").strip() or doc_type.name,
-            original_or_copy=original_or_copy or doc_type.default_original_or_copy, copies=copies,
-            ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item,
-            physical_location=physical_location, created_by=actor)
-        # The related rows are instances found above: validating that they exist again would
-        # cost a query each on every upload.
-        clean(document, exclude=["current_version", *_HELD_RELATIONS])
-        # Title and type only, without jieba (see index_title), written by the INSERT itself;
-        # the version's processing on the worker writes the full vector.
-        document.search_vector = _title_vector(document)
-        document.save()
-        # The instance holds no value for it any more (it held the expression): like a deferred
-        # field, a later save() of this instance leaves the column alone.
-        del document.search_vector
-        if physical_location is not None:
-            from .checklists import completeness_refresh
+        return document_create_within(
+            actor=actor, customer=customer, document_type=document_type, title=title,
+            original_or_copy=original_or_copy, copies=copies, ledger_entry=ledger_entry, voucher_copy=voucher_copy,
+            checklist_item=checklist_item, physical_location=physical_location)
 
-            completeness_refresh(customer)
-        return document
+
+def document_create_within(*, actor, customer: Customer, document_type, title: str = "",
+                           original_or_copy: str | None = None, copies: int = 1, ledger_entry=None,
+                           voucher_copy=None, checklist_item=None, physical_location=None) -> Document:
+    """document_create inside the caller's transaction, with no savepoint (two statements on
+    every upload): for callers that never go on after it refuses (the upload services), since a
+    refusal here leaves that transaction unusable."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("document_create_within runs inside a transaction (atomic block)")
+    require_writer(actor)
+    doc_type = document_type_for(document_type)
+    _check_links(customer, ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item)
+    document = Document(
+        customer=customer, document_type=doc_type, title=(title or "").strip() or doc_type.name,
+        original_or_copy=original_or_copy or doc_type.default_original_or_copy, copies=copies,
+        ledger_entry=ledger_entry, voucher_copy=voucher_copy, checklist_item=checklist_item,
+        physical_location=physical_location, created_by=actor)
+    # The related rows are instances found above: validating that they exist again would
+    # cost a query each on every upload.
+    clean(document, exclude=["current_version", *_HELD_RELATIONS])
+    # Title and type only, without jieba (see index_title), written by the INSERT itself;
+    # the version's processing on the worker writes the full vector.
+    document.search_vector = _title_vector(document)
+    document.save()
+    # The instance holds no value for it any more (it held the expression): like a deferred
+    # field, a later save() of this instance leaves the column alone.
+    del document.search_vector
+    if physical_location is not None:
+        from .checklists import completeness_refresh
+
+        completeness_refresh(customer)
+    return document
 
 
 @transaction.atomic

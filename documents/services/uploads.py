@@ -35,7 +35,7 @@ from ..models import Document, DocumentVersion, UploadSource, UploadState
 from ..storage import object_store
 from . import quota
 from ._common import MB, clean, require_writer
-from .documents import document_create
+from .documents import document_create_within
 
 # What presigned PUTs are signed for: the type is sniffed from the content anyway, so the
 # client never has to guess a Content-Type that matches the signature.
@@ -129,7 +129,7 @@ def _target_document(actor, document: Document | None, customer: Customer | None
     """A new document of `customer`, or `document` locked (its version numbers are taken in
     turn); a deleted document takes no new versions."""
     if document is None:
-        return document_create(actor=actor, customer=customer, **(document_fields or {}))
+        return document_create_within(actor=actor, customer=customer, **(document_fields or {}))
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.deleted_at is not None:
         raise ApplicationError(errors.DOCUMENT_DELETED)
