@@ -36,8 +36,11 @@ Costs measured on a dense Chinese A4 page at 300 dpi (2,000 characters), on this
   the profile) Tesseract runs on evenly spaced Chinese lines. The LSTM reads whole lines anyway,
   and the chopping sometimes cut a line into pieces read as nonsense: one of the 4 dense pages
   went from 0.941 to 0.961, every other page read the same; CPU 7.4 s against 8.1 s on the 4
-  dense pages, 2% less over all 13 paired pages (within the noise). So ≥ 25 pages a minute on
-  2 cores (≤ 4.8 s a page) is out of reach of Tesseract's LSTM at this density of text;
+  dense pages, 2% less over all 13 paired pages (within the noise).
+- ≥ 25 pages a minute on 2 cores needs ≤ 4.8 CPU-s a page, and that depends on the machine more
+  than on anything set here: the bench's dense page took 3.8 s (31 pages a minute) on
+  2026-11-27's machine and 5.0 s (19.5-23.3) on 2026-11-28's (Debian's Tesseract, 5.3.0),
+  whatever its `dotproduct` (avx2, fma, avx512: within 0.2 s of each other; generic 27 s).
   RapidOCR's PP-OCRv4 models read the same pages at 0.999, but at ~35 s a page on one core.
 """
 from __future__ import annotations
