@@ -1,12 +1,22 @@
-"""OCR with Tesseract (`chi_sim+eng`), when the binary and its language data are installed.
+"""OCR with Tesseract (`chi_sim+eng`) when its library (tesserocr) and language data are installed.
 
 Costs measured on a dense Chinese A4 page at 300 dpi (2,000 characters), on this project's
 2-core machine:
 
+- Engine: Tesseract as a library (the tesserocr wheel, which brings Tesseract 5.5.4; the language
+  data is Debian's tesseract-ocr-chi-sim / -eng), one engine per OCR thread, kept for the
+  process's next pages (chi_sim: ~40 MB loaded, ~70 MB while reading a page). On 2026-11-28's
+  machine it read the bench's dense page in 4.22 CPU-s against ~4.9 for Debian's `tesseract`
+  5.3.0 command, at the same accuracy (0.9735 against 0.9742), and the saved command start and
+  model load (~0.15 s a page) go with it: bench/documents.py 28.8 pages a minute on 2 cores
+  against 23.3 with the command. A page still has its time limit (TIMEOUT_SECONDS, Tesseract's
+  own deadline). What the command gave and this does not: a crash of Tesseract takes the worker
+  process with it (Celery starts another and the task's retries apply).
 - Threading: Tesseract's OpenMP threads oversubscribe small machines (~25 s a page on two busy
-  cores against a few seconds single-threaded), so every run is single-threaded
-  (OMP_THREAD_LIMIT=1) and parallelism comes from one process per core (extract.ocr_text runs
-  a document's pages side by side; Celery runs one task per core).
+  cores against a few seconds single-threaded), so every engine is single-threaded
+  (OMP_THREAD_LIMIT=1, set before the library loads) and parallelism comes from one engine per
+  core (extract.ocr_text reads a document's pages side by side in threads: tesserocr releases the
+  GIL while Tesseract works; Celery runs one task per core).
 - Languages: with `chi_sim+eng` Tesseract re-reads nearly every Chinese line with the English
   model as well (the Chinese model's lines never count as "acceptable" dictionary words), which
   costs ~1.6× the CPU of `chi_sim` alone and reads no better: the Chinese model carries Latin
@@ -30,8 +40,8 @@ Costs measured on a dense Chinese A4 page at 300 dpi (2,000 characters), on this
   horizontally to shorten the lines (3-15% less CPU for 1-5 points of accuracy); `--psm 4`/`6`,
   `tessedit_do_invert=0`, no dictionary (`load_system_dawg=0 load_freq_dawg=0`),
   `classify_enable_learning=0` (the legacy classifier, which the LSTM does not use): within the
-  noise; keeping one process (tesserocr, with its own Tesseract 5.5.4) saves only the ~0.4 s
-  start and model load, and reads no faster.
+  noise; keeping one process (tesserocr, with its own Tesseract 5.5.4) saved only the ~0.4 s
+  start and model load and read no faster, on that day's machine (but see Engine).
 - What is kept: `textord_all_prop=1`, which skips the fixed-pitch test and chopping (FPCUTPT in
   the profile) Tesseract runs on evenly spaced Chinese lines. The LSTM reads whole lines anyway,
   and the chopping sometimes cut a line into pieces read as nonsense: one of the 4 dense pages
@@ -39,25 +49,34 @@ Costs measured on a dense Chinese A4 page at 300 dpi (2,000 characters), on this
   dense pages, 2% less over all 13 paired pages (within the noise).
 - ≥ 25 pages a minute on 2 cores needs ≤ 4.8 CPU-s a page, and that depends on the machine more
   than on anything set here: the bench's dense page took 3.8 s (31 pages a minute) on
-  2026-11-27's machine and 5.0 s (19.5-23.3) on 2026-11-28's (Debian's Tesseract, 5.3.0),
-  whatever its `dotproduct` (avx2, fma, avx512: within 0.2 s of each other; generic 27 s).
-  RapidOCR's PP-OCRv4 models read the same pages at 0.999, but at ~35 s a page on one core.
+  2026-11-27's machine and 5.0 s (19.5-23.3) on 2026-11-28's with Debian's `tesseract` 5.3.0
+  command, whatever its `dotproduct` (avx2, fma, avx512: within 0.2 s of each other; generic 27
+  s); 4.22 s with the library (above). RapidOCR's PP-OCRv4 models read the same pages at 0.999,
+  but at ~35 s a page on one core.
 """
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 
+# Single-threaded Tesseract (see above): libgomp reads this once, when the library is loaded, so
+# it is set when this module is imported, before tesserocr is. A value set on purpose is kept.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
 TIMEOUT_SECONDS = 300  # one page; a stuck Tesseract must not hold a worker forever
-PAGE_SEGMENTATION = "3"  # automatic layout, no orientation detection
+PAGE_SEGMENTATION = 3  # automatic layout, no orientation detection (tesserocr.PSM.AUTO)
 # Treat every line as proportional text: no fixed-pitch test or chopping (see above).
-TESSERACT_SETTINGS = ("textord_all_prop=1",)
+TESSERACT_SETTINGS = (("textord_all_prop", "1"),)
+# Where Debian (5 and 4.x), other distributions and a source build put the language data;
+# DOCUMENTS_TESSDATA_DIR or TESSDATA_PREFIX names another.
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata")
 # A page whose first reading has more Latin letters than CJK characters is read again with
 # every configured language.
 _LATIN = re.compile(r"[A-Za-z]")
@@ -68,26 +87,77 @@ class OcrFailed(Exception):
     pass
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+def tessdata_dir(languages: str, configured: str | None = None) -> str | None:
+    """The folder holding every language of `languages` ("chi_sim+eng"), or None."""
+    for folder in ([configured] if configured else TESSDATA_DIRS):
+        if all((Path(folder) / f"{language}.traineddata").is_file() for language in languages.split("+")):
+            return str(folder)
+    return None
+
+
+def _configured_tessdata() -> str | None:
+    return settings.DOCUMENTS_TESSDATA_DIR or os.environ.get("TESSDATA_PREFIX") or None
 
 
 @lru_cache(maxsize=4)
 def _available(languages: str) -> bool:
-    binary = shutil.which("tesseract")
-    if not binary:
-        return False
     try:
-        listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30, env=_env())
-    except (OSError, subprocess.SubprocessError):
+        import tesserocr  # noqa: F401
+    except ImportError:
         return False
-    installed = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()}
-    return all(language in installed for language in languages.split("+"))
+    return tessdata_dir(languages, _configured_tessdata()) is not None
 
 
 def available() -> bool:
-    """Tesseract and every configured language are installed."""
+    """Tesseract (the tesserocr wheel) and the data of every configured language are installed."""
     return _available(settings.DOCUMENTS_OCR_LANGUAGES)
+
+
+# Engines not in use, by language set. An engine is one Tesseract with its models loaded (~0.15 s
+# to make, see above): kept for the next page of this process, used by one thread at a time.
+_idle: dict[str, list] = {}
+_idle_lock = threading.Lock()
+
+
+def _forget_engines() -> None:
+    # A forked child (Celery's pool) makes its own engines, under a lock no thread of the parent
+    # may have been holding at the fork.
+    global _idle_lock
+    _idle_lock = threading.Lock()
+    _idle.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines)
+
+
+def _new_engine(languages: str):
+    import tesserocr
+
+    folder = tessdata_dir(languages, _configured_tessdata())
+    if folder is None:
+        raise OcrFailed(f"Tesseract language data for {languages} is not installed")
+    try:
+        engine = tesserocr.PyTessBaseAPI(path=folder, lang=languages, psm=PAGE_SEGMENTATION)
+    except RuntimeError as exc:
+        raise OcrFailed(str(exc)) from exc
+    for name, value in TESSERACT_SETTINGS:
+        engine.SetVariable(name, value)
+    return engine
+
+
+@contextmanager
+def _engine(languages: str):
+    with _idle_lock:
+        idle = _idle.setdefault(languages, [])
+        engine = idle.pop() if idle else None
+    if engine is None:
+        engine = _new_engine(languages)
+    try:
+        yield engine
+    finally:
+        engine.Clear()  # the page's image and results, not the models
+        with _idle_lock:
+            _idle.setdefault(languages, []).append(engine)
 
 
 def ocr_image(path: Path, *, dpi: int | None = None) -> str:
@@ -108,17 +178,17 @@ def _mostly_latin(text: str) -> bool:
 
 
 def _tesseract(path: Path, languages: str, dpi: int | None = None) -> str:
-    try:
-        result = subprocess.run(
-            ["tesseract", str(path), "stdout", "-l", languages, "--psm", PAGE_SEGMENTATION,
-             *(["--dpi", str(dpi)] if dpi else []),
-             *(argument for setting in TESSERACT_SETTINGS for argument in ("-c", setting))],
-            capture_output=True, timeout=TIMEOUT_SECONDS, env=_env())
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise OcrFailed(str(exc)) from exc
-    if result.returncode != 0:
-        raise OcrFailed(result.stderr.decode("utf-8", "replace")[-300:])
-    return result.stdout.decode("utf-8", "replace")
+    with _engine(languages) as engine:
+        try:
+            engine.SetImageFile(str(path))
+        except (OSError, RuntimeError) as exc:
+            raise OcrFailed(f"unreadable page image: {exc}") from exc
+        if dpi:
+            engine.SetSourceResolution(dpi)
+        # False on failure and when the deadline passes (Tesseract then stops the page).
+        if not engine.Recognize(timeout=int(TIMEOUT_SECONDS * 1000)):
+            raise OcrFailed(f"Tesseract gave no text (failed, or over {TIMEOUT_SECONDS} s)")
+        return engine.GetUTF8Text()
 
 
 def normalize_ocr_text(text: str) -> str:

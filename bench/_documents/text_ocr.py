@@ -69,15 +69,19 @@ def scan_page(path: Path, font_path: str, rng: random.Random) -> str:
 
 def _ocr(path: str) -> tuple[str, float]:
     """The text, and the CPU seconds Tesseract spent on it (a busy machine inflates wall time,
-    not CPU time)."""
+    not CPU time): this pool process's own (Tesseract runs in it, documents/ocr.py) and its
+    children's."""
     import resource
 
     from dangan.documents import ocr
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    def spent() -> float:
+        return sum(usage.ru_utime + usage.ru_stime for usage in (
+            resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+    before = spent()
     text = ocr.ocr_image(Path(path))
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return text, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return text, spent() - before
 
 
 def _ocr_default_threading(path: str) -> str:

@@ -111,24 +111,20 @@ def cmd_exec(argv: list[str]) -> int:
 def _documents_status(env: dict[str, str]) -> list[str]:
     """What the document pipeline can do here: OCR (Tesseract with every configured language)
     and virus scanning (clamd configured; scanning fails closed when it is unreachable)."""
-    import shutil
+    from dangan.documents.ocr import tessdata_dir
 
     languages = env.get("DOCUMENTS_OCR_LANGUAGES") or "chi_sim+eng"
-    binary = shutil.which("tesseract")
-    installed: set[str] = set()
-    if binary:
-        try:
-            listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
-            installed = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()}
-        except (OSError, subprocess.SubprocessError):
-            pass
-    missing = [language for language in languages.split("+") if language not in installed]
-    if not binary:
-        ocr = "off — tesseract not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim); scans say OCR unavailable"
-    elif missing:
-        ocr = f"off — Tesseract lacks {'+'.join(missing)} (apt-get install tesseract-ocr-chi-sim); scans say OCR unavailable"
+    configured = env.get("DOCUMENTS_TESSDATA_DIR") or env.get("TESSDATA_PREFIX")
+    try:
+        import tesserocr  # noqa: F401
+    except ImportError:
+        ocr = "off — the tesserocr wheel is not installed (make install); scans say OCR unavailable"
     else:
-        ocr = f"on (Tesseract {languages})"
+        if tessdata_dir(languages, configured):
+            ocr = f"on (Tesseract {languages})"
+        else:
+            ocr = (f"off — no Tesseract data for {languages} (apt-get install tesseract-ocr-chi-sim "
+                   "tesseract-ocr-eng); scans say OCR unavailable")
     clamd = env.get("CLAMD_SOCKET") or (f"{env['CLAMD_HOST']}:{env.get('CLAMD_PORT') or 3310}" if env.get("CLAMD_HOST") else "")
     scan = f"on (clamd at {clamd}; fail closed)" if clamd else "off — set CLAMD_SOCKET or CLAMD_HOST to scan uploads"
     return [f"  Document OCR:            {ocr}", f"  Virus scanning:          {scan}"]

@@ -44,6 +44,8 @@ CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT_SECONDS = env.int("CLAMD_TIMEOUT_SECONDS", default=60)
 # OCR languages for Tesseract (simplified Chinese first: the scans are Chinese paperwork).
 DOCUMENTS_OCR_LANGUAGES = env("DOCUMENTS_OCR_LANGUAGES", default="chi_sim+eng")
+# Tesseract's language data; empty: TESSDATA_PREFIX, else where Debian and others put it (documents/ocr.py).
+DOCUMENTS_TESSDATA_DIR = env("DOCUMENTS_TESSDATA_DIR", default="")
 # Fault injection for the crash tests only: seconds the processing step sleeps before it
 # makes a version available, so a test can kill the worker in that window. Always 0 in use.
 DOCUMENTS_FAULT_PAUSE_SECONDS = env.float("DOCUMENTS_FAULT_PAUSE_SECONDS", default=0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import io
 import math
-import subprocess
+import os
 import threading
 from pathlib import Path
 
@@ -99,25 +99,78 @@ def test_tesseract_reads_every_page_of_a_scanned_pdf_in_order(tmp_path):
     assert text.index("档案") < text.index("备案"), text
 
 
-def test_tesseract_reads_lines_as_proportional_text_single_threaded(monkeypatch, tmp_path):
+@needs_tesseract
+def test_an_engine_reads_lines_as_proportional_text_with_automatic_layout_single_threaded():
     """Every reading skips Tesseract's fixed-pitch chopping (textord_all_prop, see ocr.py: it cost
-    CPU and garbled whole lines of evenly spaced Chinese) and runs with one thread."""
-    seen = {}
+    CPU and garbled whole lines of evenly spaced Chinese), lays the page out automatically and
+    runs with one thread."""
+    with ocr._engine("chi_sim") as engine:
+        assert engine.GetVariableAsString("textord_all_prop") == "1"
+        assert int(engine.GetPageSegMode()) == ocr.PAGE_SEGMENTATION == 3
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
 
-    def run(command, **kwargs):
-        seen.update(command=command, env=kwargs["env"])
-        return subprocess.CompletedProcess(command, 0, stdout="客 户".encode(), stderr=b"")
 
-    monkeypatch.setattr(ocr.subprocess, "run", run)
-    assert ocr._tesseract(tmp_path / "page.pgm", "chi_sim") == "客 户"
-    command = seen["command"]
-    assert command[:5] == ["tesseract", str(tmp_path / "page.pgm"), "stdout", "-l", "chi_sim"]
-    assert command[command.index("--psm") + 1] == "3"
-    assert command[command.index("textord_all_prop=1") - 1] == "-c"
-    assert "--dpi" not in command  # the image's own resolution, or Tesseract's estimate
-    assert seen["env"]["OMP_THREAD_LIMIT"] == "1"
-    ocr._tesseract(tmp_path / "page.pgm", "chi_sim", 200)
-    assert seen["command"][seen["command"].index("--dpi") + 1] == "200"
+@needs_tesseract
+def test_engines_are_kept_for_the_next_page_one_per_thread_at_a_time():
+    with ocr._engine("chi_sim") as first:
+        with ocr._engine("chi_sim") as second:  # in use: another one is made
+            assert second is not first
+    with ocr._engine("chi_sim") as again:
+        assert again in (first, second)  # kept, models loaded
+
+
+class RecordingEngine:
+    def __init__(self, recognized: bool = True):
+        self.calls, self.recognized = [], recognized
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            self.calls.append((name, args, kwargs))
+            return {"Recognize": self.recognized, "GetUTF8Text": "客 户"}.get(name)
+        return call
+
+
+def test_a_page_is_read_with_its_resolution_when_given_and_within_the_time_limit(monkeypatch, tmp_path):
+    engine = RecordingEngine()
+    monkeypatch.setattr(ocr, "_idle", {})
+    monkeypatch.setattr(ocr, "_new_engine", lambda languages: engine)
+    assert ocr._tesseract(tmp_path / "page.pgm", "chi_sim", 200) == "客 户"
+    assert [name for name, _, _ in engine.calls] == [
+        "SetImageFile", "SetSourceResolution", "Recognize", "GetUTF8Text", "Clear"]
+    assert engine.calls[1][1] == (200,)
+    assert engine.calls[2][2] == {"timeout": ocr.TIMEOUT_SECONDS * 1000}
+    engine.calls.clear()
+    ocr._tesseract(tmp_path / "page.png", "chi_sim")  # the image's own resolution, or Tesseract's estimate
+    assert "SetSourceResolution" not in [name for name, _, _ in engine.calls]
+
+
+def test_a_page_tesseract_gives_up_on_fails_and_its_engine_is_kept(monkeypatch, tmp_path):
+    engine = RecordingEngine(recognized=False)
+    monkeypatch.setattr(ocr, "_idle", {})
+    monkeypatch.setattr(ocr, "_new_engine", lambda languages: engine)
+    with pytest.raises(ocr.OcrFailed):
+        ocr._tesseract(tmp_path / "page.png", "chi_sim")
+    assert ocr._idle["chi_sim"] == [engine] and engine.calls[-1][0] == "Clear"
+
+
+@needs_tesseract
+def test_a_page_over_the_time_limit_or_unreadable_fails(monkeypatch, tmp_path):
+    page = tmp_path / "page.png"
+    page.write_bytes(chinese_scan_png(["客户档案管理制度"] * 12))
+    monkeypatch.setattr(ocr, "TIMEOUT_SECONDS", 0.001)
+    with pytest.raises(ocr.OcrFailed):
+        ocr._tesseract(page, "chi_sim")
+    monkeypatch.undo()
+    with pytest.raises(ocr.OcrFailed):
+        ocr._tesseract(tmp_path / "missing.png", "chi_sim")
+    assert "档案" in ocr._tesseract(page, "chi_sim").replace(" ", "")  # the engines still work
+
+
+def test_language_data_is_looked_for_where_it_is_installed(tmp_path):
+    assert ocr.tessdata_dir("chi_sim", str(tmp_path)) is None
+    (tmp_path / "chi_sim.traineddata").write_bytes(b"x")
+    assert ocr.tessdata_dir("chi_sim", str(tmp_path)) == str(tmp_path)
+    assert ocr.tessdata_dir("chi_sim+eng", str(tmp_path)) is None  # every language, or none
 
 
 def test_tiff_pages_keep_their_resolution(tmp_path):
