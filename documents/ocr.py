@@ -99,13 +99,18 @@ def _configured_tessdata() -> str | None:
     return settings.DOCUMENTS_TESSDATA_DIR or os.environ.get("TESSDATA_PREFIX") or None
 
 
-@lru_cache(maxsize=4)
-def _available(languages: str) -> bool:
+def library_installed() -> bool:
+    """Whether the tesserocr wheel (Tesseract itself) imports here."""
     try:
         import tesserocr  # noqa: F401
     except ImportError:
         return False
-    return tessdata_dir(languages, _configured_tessdata()) is not None
+    return True
+
+
+@lru_cache(maxsize=4)
+def _available(languages: str) -> bool:
+    return library_installed() and tessdata_dir(languages, _configured_tessdata()) is not None
 
 
 def available() -> bool:

@@ -111,20 +111,17 @@ def cmd_exec(argv: list[str]) -> int:
 def _documents_status(env: dict[str, str]) -> list[str]:
     """What the document pipeline can do here: OCR (Tesseract with every configured language)
     and virus scanning (clamd configured; scanning fails closed when it is unreachable)."""
-    from dangan.documents.ocr import tessdata_dir
+    from dangan.documents.ocr import library_installed, tessdata_dir
 
     languages = env.get("DOCUMENTS_OCR_LANGUAGES") or "chi_sim+eng"
     configured = env.get("DOCUMENTS_TESSDATA_DIR") or env.get("TESSDATA_PREFIX")
-    try:
-        import tesserocr  # noqa: F401
-    except ImportError:
+    if not library_installed():
         ocr = "off — the tesserocr wheel is not installed (make install); scans say OCR unavailable"
+    elif tessdata_dir(languages, configured):
+        ocr = f"on (Tesseract {languages})"
     else:
-        if tessdata_dir(languages, configured):
-            ocr = f"on (Tesseract {languages})"
-        else:
-            ocr = (f"off — no Tesseract data for {languages} (apt-get install tesseract-ocr-chi-sim "
-                   "tesseract-ocr-eng); scans say OCR unavailable")
+        ocr = (f"off — no Tesseract data for {languages} (apt-get install tesseract-ocr-chi-sim "
+               "tesseract-ocr-eng); scans say OCR unavailable")
     clamd = env.get("CLAMD_SOCKET") or (f"{env['CLAMD_HOST']}:{env.get('CLAMD_PORT') or 3310}" if env.get("CLAMD_HOST") else "")
     scan = f"on (clamd at {clamd}; fail closed)" if clamd else "off — set CLAMD_SOCKET or CLAMD_HOST to scan uploads"
     return [f"  Document OCR:            {ocr}", f"  Virus scanning:          {scan}"]
