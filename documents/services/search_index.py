@@ -21,9 +21,9 @@ threshold: pglz cannot shrink them, so those were stored out of line, uncompress
 TOAST for 1,000,000 documents). Kept inline instead (toast_tuple_target 8160) the reindex was no
 faster (3,618 against 3,805 docs/s, alternating ranges of 100,000 of a 1,000,000-document
 corpus), and vectors alone in a narrow (id, vector) table with its own GIN index only ~7 % faster
-(3,747 → 4,006): the GIN index is the cost, not the wide row. What did pay: fewer tokens — a text no longer indexes every
-character of its own (documents/search.py), ~96 tokens a bench document instead of ~214, and the
-full bench went from 3,700-4,100 to 6,889 documents a second."""
+(3,747 → 4,006): the GIN index is the cost, not the wide row. What did pay: fewer tokens — a text
+no longer indexes every character of its own (documents/search.py), ~96 tokens a bench document
+instead of ~214, and the full bench went from 3,700-4,100 to 6,889 documents a second."""
 from __future__ import annotations
 
 from collections.abc import Callable
