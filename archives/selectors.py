@@ -119,6 +119,14 @@ def apply_search(customers: QuerySet[Customer], q: str | None) -> QuerySet[Custo
                                               output_field=BooleanField()))
 
 
+def plan_independent_of_values(filters: dict) -> bool:
+    """Whether one plan suits customer_list's SQL for any values of these filters, so PostgreSQL
+    may keep it (platform/postgresql_backend prepared_cursor): ids, flags, states and the cursor
+    position do not change which plan is good; a search text does (a rare word wants its index,
+    a common one the list's order), and custom fields are matched in JSON."""
+    return not filters.get("q") and not any(name.startswith("custom.") for name in filters)
+
+
 def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
     """Filters: category, state, owner, department, grade, region, industry, customer_type,
     cooperation_project (ids), is_key_customer, overdue, q (search), custom.<key>=value."""

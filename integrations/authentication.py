@@ -135,7 +135,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             return super().authenticate_credentials(key)
         sql, index, params, token_names, user_names = lookup
         params = [*params[:index], key, *params[index + 1:]]
-        with connection.cursor() as cursor:
+        with connection.prepared_cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

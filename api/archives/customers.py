@@ -290,7 +290,8 @@ class CustomerListApi(IdempotentMixin, APIView):
         # filters and cursor shape (api/archives/rows.py): same output, a fraction of the CPU.
         plan = plan_for(CustomerListOutput, fetched=selectors.LIST_FETCHED)
         rows = PreparedValues(Customer, lambda: selectors.customer_list(user=request.user, filters=filters)
-                              .values(*plan.columns), key=list_statement_key(request.user, filters))
+                              .values(*plan.columns), key=list_statement_key(request.user, filters),
+                              server_prepared=selectors.plan_independent_of_values(filters))
         page = paginator.paginate_queryset(rows, request, view=self)
         # The query log (查询记录): who searched for what, and which files the page showed.
         access_record(actor=request.user, action="list", customer_ids=[row["id"] for row in page],

@@ -214,7 +214,7 @@ def _by_keys(model, columns: tuple[str, ...], keys: set) -> Iterable[dict]:
     if statement is None:
         return model._base_manager.filter(pk__in=keys).order_by().values(*columns)
     alias, sql, names = statement
-    with connections[alias].cursor() as cursor:
+    with connections[alias].prepared_cursor() as cursor:  # one statement per table and columns
         load_timestamps_in_c(cursor)
         cursor.execute(sql, [list(keys)])
         return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -291,16 +291,20 @@ class PreparedValues:
     reads of that shape execute the kept SQL with the position put in its place, converted by
     the field's own lookup as the ORM converts it, and build the same dicts as `.values()`.
     Nothing but SQL text is kept: every request reads the database, with its own position.
-    `key=None` is the ORM every time. Shapes whose rows the ORM would convert (from_db_value),
+    `key=None` is the ORM every time. `server_prepared`: the kept SQL runs as a statement
+    PostgreSQL prepares (DatabaseWrapper.prepared_cursor), for shapes whose plan does not
+    depend on the values (no search text). Shapes whose rows the ORM would convert (from_db_value),
     whose SQL has no single place for the position, or that filter in other ways, always go
     through the ORM.
     """
 
-    def __init__(self, model, build: Callable, key, steps: tuple = ()):
+    def __init__(self, model, build: Callable, key, steps: tuple = (), *, server_prepared: bool = False):
         self._model, self._build, self._key, self._steps = model, build, key, steps
+        self._server_prepared = server_prepared
 
     def _then(self, step) -> PreparedValues:
-        return PreparedValues(self._model, self._build, self._key, (*self._steps, step))
+        return PreparedValues(self._model, self._build, self._key, (*self._steps, step),
+                              server_prepared=self._server_prepared)
 
     def order_by(self, *names: str) -> PreparedValues:
         return self._then(("order_by", names, None))
@@ -348,7 +352,8 @@ class PreparedValues:
         params = list(params)
         for slot, (_, _, value) in zip(slots, (step for step in self._steps if step[2] is not None)):
             params[slot] = value[1]
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        with connection.prepared_cursor() if self._server_prepared else connection.cursor() as cursor:
             load_timestamps_in_c(cursor)
             cursor.execute(sql, params)
             rows = cursor.fetchall()

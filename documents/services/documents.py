@@ -50,7 +50,7 @@ def _active_type(column: str, value) -> DocumentType | None:
     if column == "id" and value > 2**63 - 1:
         return None  # past bigint: no such row (and PostgreSQL would refuse the parameter)
     sql, attnames = _active_type_sql(column)
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, [value])
         row = cursor.fetchone()
     return None if row is None else DocumentType.from_db(connection.alias, attnames, row)

@@ -65,7 +65,7 @@ def _insert(record: AccessRecord) -> None:
     running it, on every list and view). The row is what create() would write; no signals hang
     off this append-only table."""
     sql, fields = _insert_sql()
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_save(getattr(record, field.attname), connection) for field in fields])
         record.pk = cursor.fetchone()[0]
     record._state.adding = False

@@ -125,3 +125,33 @@ def test_kept_sql_reads_timestamps_with_the_c_loader_on_its_own_cursor_only(comp
     assert fast == list(Customer.objects.order_by("id").values_list("id", "created_at"))
     with connection.cursor() as cursor:
         assert not cursor.cursor.adapters.get_loader(rows.TIMESTAMPTZ_OID, text).__module__.startswith("psycopg_binary")
+
+
+def _prepared(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{table}%"])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_list_pages_run_as_prepared_statements_but_searches_do_not(company, tenant_client, files):
+    token = Token.objects.create(user=company.custodian)
+    client = tenant_client(company.tenant, HTTP_AUTHORIZATION=f"Token {token.key}")
+    rows._STATEMENTS.clear()
+    for _ in range(2):  # the first read of a shape goes through the ORM and keeps its SQL
+        walk(client, "&state=draft")
+    pages = [sql for sql in _prepared('FROM "archives_customer"') if "ORDER BY" in sql and "LIMIT" in sql]
+    # The first page, the pages after a position and the pages before one: a statement each.
+    assert len(pages) == 3 and all("$1" in sql for sql in pages)
+    assert _prepared('INSERT INTO "governance_accessrecord"')  # the query log's row
+    assert _prepared('FROM "authtoken_token"')  # the token, with the user and roles
+    for _ in range(2):
+        walk(client, "&q=客户")
+    assert not [sql for sql in _prepared('FROM "archives_customer"') if "tsquery" in sql]
+
+
+def test_plans_are_kept_only_for_filters_that_do_not_change_them():
+    assert selectors.plan_independent_of_values({})
+    assert selectors.plan_independent_of_values({"state": "draft", "grade": "3", "overdue": True})
+    assert not selectors.plan_independent_of_values({"q": "客户"})
+    assert not selectors.plan_independent_of_values({"custom.licence": "A1"})
+    assert selectors.plan_independent_of_values({"q": ""})
