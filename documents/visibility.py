@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from dangan.archives.models import Customer
 from dangan.archives.selectors import customers_visible_to, per_viewer
+from dangan.platform.db import instance_from_row
 
 # Compiled (sql, params) by viewer, one store per check.
 _COMPILED: dict[str, dict] = {"version": {}, "upload-customer": {}}
@@ -62,13 +63,5 @@ def customer_for_upload(*, user, pk: int) -> Customer | None:
     with connection.prepared_cursor() as cursor:  # as version_visible
         cursor.execute(f"SELECT {names} FROM ({sql}) AS visible WHERE visible.id = %s", (*params, pk))
         row = cursor.fetchone()
-    if row is None:
-        return None
-    # What Customer.objects.raw() would build: the fields' own conversions (JSON), then from_db.
-    values = [field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-              for field, value in zip(_upload_customer_fields(), row)]
-    return Customer.from_db(connection.alias, UPLOAD_CUSTOMER_FIELDS, values)
-
-
-def _upload_customer_fields() -> list:
-    return [Customer._meta.get_field(name) for name in UPLOAD_CUSTOMER_FIELDS]
+    # What Customer.objects.raw() would build.
+    return None if row is None else instance_from_row(Customer, UPLOAD_CUSTOMER_FIELDS, row, connection)

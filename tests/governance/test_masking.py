@@ -213,3 +213,17 @@ def test_filtering_by_an_id_number_never_confirms_a_masked_value(company, indivi
     assert list(customer_list(user=company.custodian, filters=by_id)) == [individual]
     assert not customer_list(user=company.supervisor, filters=by_id).exists()  # sees it masked
     assert list(customer_list(user=company.supervisor, filters={})) == [individual]  # the file itself is in view
+
+
+def test_the_policy_is_read_as_the_orm_reads_it_and_made_when_missing(company):
+    MaskingPolicy.load()  # made on first use
+    assert MaskingPolicy.objects.filter(pk=1).update(clear_roles=[roles.CUSTODIAN, roles.OFFICE], owner_sees_clear=False) == 1
+    loaded, expected = MaskingPolicy.load(), MaskingPolicy.objects.get(pk=1)
+    assert [getattr(loaded, field.attname) for field in MaskingPolicy._meta.concrete_fields] == \
+        [getattr(expected, field.attname) for field in MaskingPolicy._meta.concrete_fields]
+    assert loaded.clear_roles == [roles.CUSTODIAN, roles.OFFICE] and loaded.owner_sees_clear is False
+    assert not loaded._state.adding  # saved as an update, like the ORM's instance
+    MaskingPolicy.objects.all().delete()
+    made = MaskingPolicy.load()
+    assert made.pk == 1 and made.clear_roles == MaskingPolicy().clear_roles
+    assert MaskingPolicy.objects.count() == 1
