@@ -64,4 +64,4 @@ def customer_for_upload(*, user, pk: int) -> Customer | None:
         cursor.execute(f"SELECT {names} FROM ({sql}) AS visible WHERE visible.id = %s", (*params, pk))
         row = cursor.fetchone()
     # What Customer.objects.raw() would build.
-    return None if row is None else instance_from_row(Customer, UPLOAD_CUSTOMER_FIELDS, row, connection)
+    return None if row is None else instance_from_row(Customer, UPLOAD_CUSTOMER_FIELDS, row)

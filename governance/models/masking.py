@@ -6,8 +6,6 @@ the data works with it every day (the file's owner), and "对于敏感信息的�
 else sees masked values and, if their role allows, reveals one value at a time with a reason
 that the query log keeps. governance/masking.py applies the policy.
 """
-import functools
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,29 +33,11 @@ class MaskingPolicy(models.Model):
 
     @classmethod
     def load(cls) -> "MaskingPolicy":
-        # Read on every detail, trace and export request: one prepared SELECT from SQL built
-        # once (the ORM's get() compiled the same query on each); created on first use.
-        from django.db import connection
+        # Read on every detail, trace and export request: one prepared SELECT (the ORM's get()
+        # compiled the same query on each); the row is made on first use.
+        from dangan.platform.db import instance_where
 
-        from dangan.platform.db import instance_from_row
-
-        sql, attnames = _load_statement()
-        with connection.prepared_cursor() as cursor:
-            cursor.execute(sql, [1])
-            row = cursor.fetchone()
-        if row is not None:
-            return instance_from_row(cls, attnames, row, connection)
-        policy, _ = cls.objects.get_or_create(pk=1)
+        policy = instance_where(cls, "id", 1)
+        if policy is None:
+            policy, _ = cls.objects.get_or_create(pk=1)
         return policy
-
-
-@functools.cache
-def _load_statement() -> tuple[str, list[str]]:
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    fields = MaskingPolicy._meta.concrete_fields
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = (f"SELECT {columns} FROM {quote(MaskingPolicy._meta.db_table)} "
-           f"WHERE {quote(MaskingPolicy._meta.pk.column)} = %s")
-    return sql, [field.attname for field in fields]
