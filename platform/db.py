@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from django.db import connection
 
 
-def instance_from_row(model, attnames: Sequence[str], row: Sequence, using=connection):
-    """What the ORM builds from these columns: each field's own conversion (`from_db_value`:
-    JSON text to values, for one), then `Model.from_db`."""
+def instance_from_row(model, attnames: Sequence[str], row: Sequence, db=connection):
+    """What the ORM builds from these columns, read on `db` (a connection): each field's own
+    conversion (`from_db_value`: JSON text to values, for one), then `Model.from_db`."""
     fields = [model._meta.get_field(name) for name in attnames]
-    values = [field.from_db_value(value, None, using) if hasattr(field, "from_db_value") and value is not None
+    values = [field.from_db_value(value, None, db) if hasattr(field, "from_db_value") and value is not None
               else value for field, value in zip(fields, row)]
-    return model.from_db(using.alias, list(attnames), values)
+    return model.from_db(db.alias, list(attnames), values)
 
 
 def instance_where(model, column: str, value, *, flag: str | None = None):

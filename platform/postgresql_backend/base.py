@@ -103,7 +103,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
-        if params.get("prepare_threshold") is None and getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        if params.get("prepare_threshold") is None and settings.DATABASE_PREPARED_STATEMENTS:
             params["prepare_threshold"] = _PREPARE_ONLY_WHEN_ASKED
         return params
 
@@ -126,7 +126,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         DATABASE_PREPARED_STATEMENTS off (a pooler in transaction mode that cannot carry
         prepared statements) this is an ordinary cursor."""
         cursor = self.cursor()
-        if getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        if settings.DATABASE_PREPARED_STATEMENTS:
             preparing = PreparingCursor(self.connection)
             # Django's own create_cursor does the same for the cursors it makes.
             loader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT)
