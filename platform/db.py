@@ -36,3 +36,61 @@ def _select_where(model, column: str, flag: str | None) -> tuple[str, list[str]]
     return (f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(meta.db_table)} "
             f"WHERE {condition}{quote(meta.get_field(column).column)} = %s LIMIT 1",
             [field.attname for field in fields])
+
+
+def instance_with_related(model, pk, *, related: tuple[str, ...], lock_of: tuple[str, ...] | None = None):
+    """`model.objects.select_related(*related).get(pk=pk)` for direct foreign keys — with
+    `select_for_update(of=("self", *lock_of))` when `lock_of` is given — as one prepared
+    SELECT of SQL built once. The related instances are cached on the instance as the ORM
+    caches them (`instance.<name>` reads no more). None when no row matches.
+    The locked read of every upload completion compiled this join through the ORM each time
+    (~1 ms of CPU, a tenth of the call)."""
+    sql, layout = _select_with_related(model, tuple(related), None if lock_of is None else tuple(lock_of))
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (_, attnames, start, stop, _), *joined = layout
+    instance = instance_from_row(model, attnames, row[start:stop])
+    for name, attnames, start, stop, pk_index in joined:
+        field = model._meta.get_field(name)
+        values = row[start:stop]
+        # A LEFT JOIN that found nothing: every column NULL, the primary key among them.
+        related_instance = (None if values[pk_index] is None
+                            else instance_from_row(field.related_model, attnames, values))
+        field.set_cached_value(instance, related_instance)
+    return instance
+
+
+@functools.cache
+def _select_with_related(model, related: tuple[str, ...], lock_of: tuple[str, ...] | None):
+    """The SQL of instance_with_related and, per model read, (name, attnames, first column, end,
+    index of the primary key among them). Columns in `concrete_fields` order, as Model.from_db takes them."""
+    meta, quote = model._meta, connection.ops.quote_name
+    layout, columns, joins = [], [], []
+
+    def read(alias: str, name: str | None, target) -> None:
+        fields = target._meta.concrete_fields
+        layout.append((name, [field.attname for field in fields], len(columns), len(columns) + len(fields),
+                       fields.index(target._meta.pk)))
+        columns.extend(f"{alias}.{quote(field.column)}" for field in fields)
+
+    read("t0", None, model)
+    aliases = {}
+    for index, name in enumerate(related, start=1):
+        field = meta.get_field(name)
+        if not (field.many_to_one and field.concrete):
+            raise TypeError(f"{model.__name__}.{name} is not a foreign key")
+        target, alias = field.related_model, f"t{index}"
+        aliases[name] = alias
+        if lock_of and name in lock_of and field.null:
+            raise TypeError(f"{model.__name__}.{name}: PostgreSQL locks no nullable side of an outer join")
+        joins.append(f"{'LEFT OUTER' if field.null else 'INNER'} JOIN {quote(target._meta.db_table)} {alias} "
+                     f"ON {alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}")
+        read(alias, name, target)
+    sql = (f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)} "
+           f"WHERE t0.{quote(meta.pk.column)} = %s")
+    if lock_of is not None:
+        sql += " FOR UPDATE OF " + ", ".join(["t0", *(aliases[name] for name in lock_of)])
+    return sql, layout

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from dangan.archives.models import Customer
 from dangan.governance.services.audit import audit_record
+from dangan.platform.db import instance_with_related
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -148,8 +149,11 @@ def upload_complete(*, actor, version: DocumentVersion, parts: list[dict] | None
     require_writer(actor)
     # The version and its document are locked (as in _lock_version); the uploader is loaded
     # for the caller's answer but not locked: every upload of one user would wait on that row.
-    version = (DocumentVersion.objects.select_for_update(of=("self", "document"))
-               .select_related("document", "uploaded_by").get(pk=version.pk))
+    # One prepared statement (platform/db.py): this read is a tenth of the call's CPU through the ORM.
+    version = instance_with_related(DocumentVersion, version.pk, related=("document", "uploaded_by"),
+                                    lock_of=("document",))
+    if version is None:  # deleted since the caller found it
+        raise ApplicationError(errors.NOT_FOUND)
     if version.upload_state != UploadState.PENDING:
         raise ApplicationError(errors.UPLOAD_NOT_PENDING, state=version.get_upload_state_display())
     if version.upload_expires_at and version.upload_expires_at < timezone.now():

@@ -1,10 +1,12 @@
 """Instances read by prepared SQL (platform/db.py) are the instances the ORM reads."""
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from dangan.archives.models import Customer
 from dangan.documents.models import DocumentType
 from dangan.governance.models import MaskingPolicy
-from dangan.platform.db import instance_where
+from dangan.platform.db import instance_where, instance_with_related
 
 
 def _values(instance) -> list:
@@ -37,3 +39,71 @@ def test_json_columns_are_converted_as_the_orm_converts_them(make_tenant):
     MaskingPolicy.objects.update_or_create(pk=1, defaults={"clear_roles": ["档案管理员", "办公室"]})
     found = instance_where(MaskingPolicy, "id", 1)
     assert found.clear_roles == ["档案管理员", "办公室"] and _values(found) == _values(MaskingPolicy.objects.get(pk=1))
+
+
+RELATED = ("category", "owner", "department", "custodian")
+
+
+@pytest.mark.django_db
+def test_an_instance_with_related_rows_equals_the_orms_and_reads_no_more(new_customer, django_assert_num_queries):
+    customer = new_customer(custodian=None)
+    expected = Customer.objects.select_related(*RELATED).get(pk=customer.pk)
+    with django_assert_num_queries(1):
+        found = instance_with_related(Customer, customer.pk, related=RELATED)
+    with django_assert_num_queries(0):  # cached as select_related caches them
+        related = [getattr(found, name) for name in RELATED]
+    assert type(found) is Customer and _values(found) == _values(expected)
+    assert not found._state.adding and found._state.db == connection.alias
+    assert [type(item) for item in related[:3]] == [type(getattr(expected, name)) for name in RELATED[:3]]
+    for name in RELATED[:3]:
+        assert _values(getattr(found, name)) == _values(getattr(expected, name))
+    assert related[3] is None and expected.custodian is None  # a LEFT JOIN that found nothing
+    assert found.custom_fields == expected.custom_fields  # a JSON column, converted as the ORM does
+    assert instance_with_related(Customer, customer.pk + 10_000, related=RELATED) is None
+
+
+@pytest.mark.django_db
+def test_only_foreign_keys_and_no_nullable_side_can_be_locked(new_customer):
+    with pytest.raises(TypeError, match="not a foreign key"):
+        instance_with_related(Customer, 1, related=("contacts",))
+    with pytest.raises(TypeError, match="nullable side"):
+        instance_with_related(Customer, 1, related=("department",), lock_of=("department",))
+
+
+def _lock_free(tenant, table: str, pk: int) -> bool:
+    """Whether another connection can share-lock that row now: any writer's lock (FOR UPDATE) refuses it."""
+    params = {key: value for key, value in connection.get_connection_params().items()
+              if key not in ("cursor_factory", "context", "prepare_threshold")}
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute(f'SET search_path TO "{tenant.schema_name}"')
+        try:
+            other.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE NOWAIT", [pk])
+        except psycopg.errors.LockNotAvailable:
+            return False
+        return True
+
+
+def test_the_rows_named_are_locked_until_the_transaction_ends_and_no_others(committed, signup_data):
+    from dangan.accounts.models import User
+    from dangan.archives.services.customers import customer_create
+    from dangan.tenants.services import tenant_signup
+
+    tenant = tenant_signup(**signup_data())
+    try:
+        connection.set_tenant(tenant)
+        customer = customer_create(actor=User.objects.get(email=tenant.admin_email), category="jxs",
+                                   name="锁定测试药店", region="east", grade="A")
+        with transaction.atomic():
+            found = instance_with_related(Customer, customer.pk, related=("category", "owner"),
+                                          lock_of=("category",))
+            assert found.category.pk == customer.category_id
+            assert not _lock_free(tenant, "archives_customer", customer.pk)
+            assert not _lock_free(tenant, "archives_archivecategory", customer.category_id)
+            assert _lock_free(tenant, "accounts_user", customer.owner_id)  # read, not locked
+        assert _lock_free(tenant, "archives_customer", customer.pk)
+        # Without lock_of nothing is locked.
+        with transaction.atomic():
+            instance_with_related(Customer, customer.pk, related=("category",))
+            assert _lock_free(tenant, "archives_customer", customer.pk)
+    finally:
+        connection.set_schema_to_public()
