@@ -53,8 +53,7 @@ def instance_with_related(model, pk, *, related: tuple[str, ...], lock_of: tuple
         return None
     (_, attnames, start, stop, _), *joined = layout
     instance = instance_from_row(model, attnames, row[start:stop])
-    for name, attnames, start, stop, pk_index in joined:
-        field = model._meta.get_field(name)
+    for field, attnames, start, stop, pk_index in joined:
         values = row[start:stop]
         # A LEFT JOIN that found nothing: every column NULL, the primary key among them.
         related_instance = (None if values[pk_index] is None
@@ -65,14 +64,15 @@ def instance_with_related(model, pk, *, related: tuple[str, ...], lock_of: tuple
 
 @functools.cache
 def _select_with_related(model, related: tuple[str, ...], lock_of: tuple[str, ...] | None):
-    """The SQL of instance_with_related and, per model read, (name, attnames, first column, end,
-    index of the primary key among them). Columns in `concrete_fields` order, as Model.from_db takes them."""
+    """The SQL of instance_with_related and, per model read, (its foreign key — None for `model`
+    itself —, attnames, first column, end, index of the primary key among them). Columns in
+    `concrete_fields` order, as Model.from_db takes them."""
     meta, quote = model._meta, connection.ops.quote_name
     layout, columns, joins = [], [], []
 
-    def read(alias: str, name: str | None, target) -> None:
+    def read(alias: str, key, target) -> None:
         fields = target._meta.concrete_fields
-        layout.append((name, [field.attname for field in fields], len(columns), len(columns) + len(fields),
+        layout.append((key, [field.attname for field in fields], len(columns), len(columns) + len(fields),
                        fields.index(target._meta.pk)))
         columns.extend(f"{alias}.{quote(field.column)}" for field in fields)
 
@@ -88,7 +88,7 @@ def _select_with_related(model, related: tuple[str, ...], lock_of: tuple[str, ..
             raise TypeError(f"{model.__name__}.{name}: PostgreSQL locks no nullable side of an outer join")
         joins.append(f"{'LEFT OUTER' if field.null else 'INNER'} JOIN {quote(target._meta.db_table)} {alias} "
                      f"ON {alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}")
-        read(alias, name, target)
+        read(alias, field, target)
     sql = (f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)} "
            f"WHERE t0.{quote(meta.pk.column)} = %s")
     if lock_of is not None:

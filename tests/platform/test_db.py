@@ -8,6 +8,8 @@ from dangan.documents.models import DocumentType
 from dangan.governance.models import MaskingPolicy
 from dangan.platform.db import instance_where, instance_with_related
 
+from .connections import other_connection
+
 
 def _values(instance) -> list:
     return [getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields]
@@ -72,9 +74,7 @@ def test_only_foreign_keys_and_no_nullable_side_can_be_locked(new_customer):
 
 def _lock_free(tenant, table: str, pk: int) -> bool:
     """Whether another connection can share-lock that row now: any writer's lock (FOR UPDATE) refuses it."""
-    params = {key: value for key, value in connection.get_connection_params().items()
-              if key not in ("cursor_factory", "context", "prepare_threshold")}
-    with psycopg.connect(**params, autocommit=True) as other:
+    with other_connection() as other:
         other.execute(f'SET search_path TO "{tenant.schema_name}"')
         try:
             other.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE NOWAIT", [pk])

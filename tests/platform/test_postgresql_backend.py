@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from dangan.tenants.middleware import tenant_lookups
 
+from .connections import other_connection
+
 
 def _server_search_path() -> str:
     with connection.cursor() as cursor:
@@ -226,12 +228,8 @@ def test_a_connection_idle_for_a_second_is_checked(monkeypatch):
 
 def _terminate_this_connection() -> None:
     """End this connection's server process from another connection, as a server restart would."""
-    import psycopg
-
     pid = connection.connection.info.backend_pid
-    params = {key: value for key, value in connection.get_connection_params().items()
-              if key not in ("cursor_factory", "context", "prepare_threshold")}
-    with psycopg.connect(**params, autocommit=True) as other:
+    with other_connection() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
