@@ -1,14 +1,12 @@
 """Documents and their types: the metadata side (no bytes move here)."""
 from __future__ import annotations
 
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Func, TextField, Value
 
 from dangan.archives.models import Customer, SalesLedgerEntry, VoucherCopy
 from dangan.governance.services.audit import audit_record
-from dangan.platform.db import instance_where
+from dangan.archives.importing.search_tokens import tsvector_literal
+from dangan.platform.db import insert_instance, instance_where
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -144,10 +142,12 @@ def document_create_within(*, actor, customer: Customer, document_type, title: s
     # The related rows are instances found above: validating that they exist again would
     # cost a query each on every upload.
     clean(document, exclude=["current_version", *_HELD_RELATIONS])
-    # Title and type only, without jieba (see index_title), written by the INSERT itself;
-    # the version's processing on the worker writes the full vector.
-    document.search_vector = _title_vector(document)
-    document.save()
+    # Title and type only, without jieba (see index_title), written by the INSERT itself (as a
+    # tsvector literal: lexemes verbatim, as array_to_tsvector makes them); the version's
+    # processing on the worker writes the full vector. Every upload of a new document comes
+    # here: the INSERT's SQL is built once (platform/db.py).
+    document.search_vector = tsvector_literal(light_tokens_for(document.title, document.document_type.name))
+    insert_instance(document)
     # The instance holds no value for it any more (it held the expression): like a deferred
     # field, a later save() of this instance leaves the column alone.
     del document.search_vector
@@ -184,12 +184,6 @@ def document_update(*, actor, document: Document, **changes) -> Document:
 
     completeness_refresh(document.customer)
     return document
-
-
-def _title_vector(document: Document) -> Func:
-    tokens = light_tokens_for(document.title, document.document_type.name)
-    return Func(Value(tokens, output_field=ArrayField(TextField())), function="array_to_tsvector",
-                output_field=SearchVectorField())
 
 
 def index_title(document: Document, *, add: bool = False) -> None:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from dangan.archives.models import Customer
 from dangan.governance.services.audit import audit_record
-from dangan.platform.db import instance_with_related
+from dangan.platform.db import insert_instance, instance_with_related
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -71,7 +71,7 @@ def _new_version(*, actor, document: Document, filename: str, source: str, first
         source=source, uploaded_by=actor, **fields)
     # Keys are made here from a fresh UUID: no uniqueness query for them.
     clean(version, exclude=["document", "uploaded_by", "object_key"])
-    version.save()
+    insert_instance(version)  # every upload adds one: the INSERT's SQL is built once (platform/db.py)
     return version
 
 

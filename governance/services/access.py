@@ -1,12 +1,11 @@
 """The query log (查询记录): one row per view, search, export, download or reveal."""
 from __future__ import annotations
 
-import functools
-
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from dangan.accounts import roles
+from dangan.platform.db import insert_instance
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -47,29 +46,10 @@ def access_record(*, actor, action: str, obj=None, customer_ids=None, query: dic
         action=action, object_type=object_type, object_id=object_id, customer_ids=ids[:MAX_IDS],
         query=plain_json(query or {}), result_count=result_count, reason=reason[:2000],
         ip=ip or _client_ip(request), at=timezone.now())
-    _insert(record)
+    # One prepared INSERT (the ORM's create() spent more CPU building it than PostgreSQL spent
+    # running it, on every list and view); no signals hang off this append-only table.
+    insert_instance(record)
     return record
-
-
-@functools.cache
-def _insert_sql() -> tuple[str, list]:
-    fields = [field for field in AccessRecord._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(AccessRecord._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(AccessRecord._meta.pk.column)}")
-    return sql, fields
-
-
-def _insert(record: AccessRecord) -> None:
-    """One plain INSERT (the ORM's create() spent more CPU building it than PostgreSQL spent
-    running it, on every list and view). The row is what create() would write; no signals hang
-    off this append-only table."""
-    sql, fields = _insert_sql()
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(getattr(record, field.attname), connection) for field in fields])
-        record.pk = cursor.fetchone()[0]
-    record._state.adding = False
-    record._state.db = connection.alias
 
 
 def document_access_record(*, actor, action: str, version, request=None, ip: str | None = None,

@@ -152,3 +152,15 @@ def test_a_new_document_s_title_vector_is_written_by_its_insert_and_a_later_save
     document.save()  # the instance no longer carries the expression: the vector stays as written
     assert _found(docs, "档案管理") == [document.pk]
     assert _vector(document.pk) == set(search.light_tokens_for("客户档案管理制度", document.document_type.name))
+
+
+def test_a_new_title_s_vector_is_what_array_to_tsvector_makes_of_its_tokens(docs, new_customer):
+    """The INSERT writes a tsvector literal of the tokens (punctuation in a title is no token)."""
+    title = "O'Brien 的 \\合同\\ '副本' 2026"
+    document = document_create(actor=docs.owner, customer=new_customer(), document_type="contract", title=title)
+    tokens = search.light_tokens_for(title, document.document_type.name)
+    assert {"o", "brien", "合同", "副本", "2026"} <= set(tokens)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector = array_to_tsvector(%s::text[]) FROM documents_document WHERE id = %s",
+                       [tokens, document.pk])
+        assert cursor.fetchone()[0] is True

@@ -1,12 +1,16 @@
-"""Instances read by prepared SQL (platform/db.py) are the instances the ORM reads."""
+"""Instances read and added by prepared SQL (platform/db.py) are the instances and rows the ORM reads
+and writes."""
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.signals import post_save, pre_save
 
+from dangan.accounts.models import User
 from dangan.archives.models import Customer
 from dangan.documents.models import DocumentType
-from dangan.governance.models import MaskingPolicy
-from dangan.platform.db import instance_where, instance_with_related
+from dangan.governance.models import AccessRecord, MaskingPolicy
+from dangan.platform.db import insert_instance, instance_where, instance_with_related
 
 from .connections import other_connection
 
@@ -107,3 +111,56 @@ def test_the_rows_named_are_locked_until_the_transaction_ends_and_no_others(comm
             assert _lock_free(tenant, "archives_customer", customer.pk)
     finally:
         connection.set_schema_to_public()
+
+
+def _record(**changes) -> AccessRecord:
+    values = {"user": None, "user_name": "张三", "user_email": "zhang@example.com", "roles": ["档案管理员"],
+              "action": AccessRecord.Action.LIST, "object_type": "", "object_id": "", "customer_ids": [3, 1],
+              "query": {"q": "张", "nested": {"page": 2}}, "result_count": 7, "reason": "", "ip": "192.0.2.1"}
+    return AccessRecord(**{**values, **changes})
+
+
+@pytest.mark.django_db
+def test_an_inserted_row_equals_the_orms(make_tenant, django_assert_num_queries):
+    connection.set_tenant(make_tenant())
+    by_orm, prepared = _record(), _record()
+    by_orm.save()
+    with django_assert_num_queries(1):
+        insert_instance(prepared)
+    assert prepared.pk and prepared.pk != by_orm.pk and prepared.at is not None  # auto_now_add ran
+    assert not prepared._state.adding and prepared._state.db == connection.alias
+    columns = [f.attname for f in AccessRecord._meta.concrete_fields if f.attname not in ("id", "at")]
+    assert list(AccessRecord.objects.filter(pk=prepared.pk).values(*columns)) == \
+        list(AccessRecord.objects.filter(pk=by_orm.pk).values(*columns))
+    assert AccessRecord.objects.get(pk=prepared.pk).query == {"q": "张", "nested": {"page": 2}}
+
+
+@pytest.mark.django_db
+def test_an_inserted_instance_saves_again_as_an_update(make_tenant):
+    connection.set_tenant(make_tenant())
+    doc_type = DocumentType(code="bench-type", name="基准", sort=3)
+    insert_instance(doc_type)
+    doc_type.name = "改名"
+    doc_type.save()
+    assert DocumentType.objects.filter(code="bench-type").count() == 1
+    assert DocumentType.objects.get(pk=doc_type.pk).name == "改名"
+
+
+@pytest.mark.django_db
+def test_what_save_would_do_more_is_refused(make_tenant):
+    connection.set_tenant(make_tenant())
+    with pytest.raises(TypeError, match="expression"):
+        insert_instance(DocumentType(code="x", name=Value("计算")))
+    with pytest.raises(TypeError, match="save"):
+        insert_instance(User(email="x@example.com"))  # AbstractBaseUser has a save() of its own
+    for signal in (pre_save, post_save):
+        def receiver(**kwargs):
+            pass
+
+        signal.connect(receiver, sender=DocumentType)
+        try:
+            with pytest.raises(TypeError, match="receivers"):
+                insert_instance(DocumentType(code=f"y-{signal is pre_save}", name="有接收者"))
+        finally:
+            signal.disconnect(receiver, sender=DocumentType)
+    assert not DocumentType.objects.filter(code__in=["x", "y-True", "y-False"]).exists()
