@@ -161,12 +161,12 @@ def upload_complete(*, actor, version: DocumentVersion, parts: list[dict] | None
     store = object_store()
     if version.multipart_upload_id:
         _complete_multipart(store, version, parts)
-    head = store.head(version.quarantine_key)
-    if head is None:
+    size = store.object_size(version.quarantine_key)
+    if size is None:
         raise ApplicationError(errors.UPLOAD_OBJECT_MISSING)
-    if head["ContentLength"] != version.declared_size:
+    if size != version.declared_size:
         store.delete(version.quarantine_key)
-        raise ApplicationError(errors.SIZE_MISMATCH, actual=head["ContentLength"], declared=version.declared_size)
+        raise ApplicationError(errors.SIZE_MISMATCH, actual=size, declared=version.declared_size)
     _set_state(version, UploadState.UPLOADED)
     version.save(update_fields=["upload_state", "state_changed_at", "multipart_upload_id"])
     queue_verify(version)

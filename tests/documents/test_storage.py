@@ -2,13 +2,18 @@
 both ways, presigned links usable by a plain HTTP client, and whole-tenant usage and purge."""
 from __future__ import annotations
 
+import datetime
 import hashlib
+import http.server
 import os
+import threading
 import urllib.error
 import urllib.request
+from unittest import mock
 from urllib.parse import unquote
 
 import pytest
+from botocore.exceptions import ClientError
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -192,7 +197,7 @@ def test_presigned_get_of_a_tampered_url_is_refused(two_tenants, store):
 
 
 def test_presigned_put_uploads_over_plain_http(two_tenants, store):
-    a, _ = two_tenants
+    a, b = two_tenants
     payload = "扫描件内容".encode() * 1000
     with tenant_context(a):
         url = store.presigned_put("incoming/upload-1.pdf", content_type="application/pdf")
@@ -203,6 +208,67 @@ def test_presigned_put_uploads_over_plain_http(two_tenants, store):
         head = store.head("incoming/upload-1.pdf")
         assert head["ContentLength"] == len(payload) and head["ContentType"] == "application/pdf"
         assert b"".join(store.iter_chunks("incoming/upload-1.pdf")) == payload
+        assert store.object_size("incoming/upload-1.pdf") == len(payload)
+        assert store.object_size("incoming/upload-2.pdf") is None
+    with tenant_context(b):  # the same key in another company is another object
+        assert store.object_size("incoming/upload-1.pdf") is None
+
+
+@pytest.mark.parametrize("key", ["incoming/plain.pdf", "incoming/空 格~é+&=%.pdf"])
+def test_presigned_put_is_the_url_the_client_signs(two_tenants, store, key):
+    a, _ = two_tenants
+    now = datetime.datetime(2026, 11, 28, 12, 0, 0)
+    with tenant_context(a), mock.patch("botocore.auth.get_current_datetime", return_value=now):
+        ours = store.presigned_put(key, content_type="application/pdf", expires=900)
+        clients = store.client.generate_presigned_url("put_object", Params={
+            "Bucket": store.bucket, "Key": store.tenant_key(key), "ContentType": "application/pdf"}, ExpiresIn=900)
+    assert ours == clients
+
+
+class _FlakyStorage(http.server.BaseHTTPRequestHandler):
+    """An HTTP server answering HEADs from a script of statuses (the store's retries, which no real
+    server can be made to need on cue)."""
+
+    statuses: list[int] = []
+    seen: list[str] = []
+
+    def do_HEAD(self):  # noqa: N802 — http.server's name
+        type(self).seen.append(self.path)
+        status = type(self).statuses.pop(0)
+        self.send_response(status)
+        self.send_header("Content-Length", "1234" if status == 200 else "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def flaky_store(settings):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FlakyStorage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    _FlakyStorage.seen = []
+    yield ObjectStore()
+    server.shutdown()
+
+
+@pytest.mark.parametrize("statuses, expected", [([503, 500, 200], 1234), ([502, 404], None)])
+def test_object_size_retries_server_errors(db, make_tenant, flaky_store, statuses, expected):
+    _FlakyStorage.statuses = list(statuses)
+    with tenant_context(make_tenant()):
+        assert flaky_store.object_size("quarantine/x") == expected
+    assert len(_FlakyStorage.seen) == len(statuses) and "X-Amz-Signature=" in _FlakyStorage.seen[0]
+
+
+def test_object_size_gives_up_after_three_attempts_and_refusals_at_once(db, make_tenant, flaky_store):
+    _FlakyStorage.statuses = [503, 503, 503, 403]
+    with tenant_context(make_tenant()):
+        with pytest.raises(ClientError, match="503"):
+            flaky_store.object_size("quarantine/x")
+        with pytest.raises(ClientError, match="403"):
+            flaky_store.object_size("quarantine/x")
+    assert len(_FlakyStorage.seen) == 4
 
 
 @pytest.mark.parametrize("key", ["../t_other/x", "a/../../t_other/x", "a/..", "..", "", "/"])
