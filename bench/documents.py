@@ -11,7 +11,9 @@ company admin (a DRF token), against the embedded S3 server:
   threshold, one URL per part) → complete, as a client does it; `baseline` holds the proxied
   upload (multipart/form-data streamed through the web process) under the same names.
 - `upload_confirm_p99_ms` / `upload_confirm_rps`: the init and complete calls (the PUT between
-  them is not timed); p99 from one client, rps from 4 client threads.
+  them is not timed); p99 from one client, rps from 4 client threads. `baseline` holds the same
+  rps and CPU figures for GET /api/v1/me/, the cheapest authenticated API call, from the same
+  threads right after: the ceiling of any API call on this machine in this run.
 - `proxied_1gb_peak_rss_mb`: peak RSS (VmHWM) of a 1-worker gunicorn process while it streams
   a 1,000 MiB proxied upload (`proxied_200mb_…`, 200 MiB, with --quick).
 - `text_pdf_pages_per_min` / `ocr_pages_per_min`: dense Chinese A4 pages through
@@ -99,6 +101,9 @@ def run(quick: bool, only: set[str] | None = None) -> dict:
                     "setup_migrate_s": round(migrate_s, 1), "load_average_at_start": load_average(),
                     "machine_speed": machine_speed(),
                     **({"only": sorted(parts)} if only else {})}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_buffers")  # bench/lib/runner.py postgres_memory
+        params["pg_shared_buffers"] = cursor.fetchone()[0]
     metrics, baseline = {}, {}
     server = None
     try:
@@ -111,7 +116,9 @@ def run(quick: bool, only: set[str] | None = None) -> dict:
             metrics.update(figures)
             baseline.update(base)
         if "confirm" in parts:
-            metrics.update(measure_confirm(server, port, company, size))
+            base, figures = measure_confirm(server, port, company, size)
+            metrics.update(figures)
+            baseline.update(base)
         if "rss" in parts:
             metrics.update(measure_proxied_rss(company, *size["rss_upload"]))
         if "text" in parts:
@@ -145,7 +152,8 @@ def run(quick: bool, only: set[str] | None = None) -> dict:
         "upload_confirm": f"p99 over {size['confirm_pairs']} init and {size['confirm_pairs']} complete calls from one "
                           f"client; rps: {CLIENTS} client threads, inits for {size['confirm_seconds']} s then the "
                           "completes of those uploads (their PUTs untimed); *_at_full_cpu = cpu_count × 1000 / "
-                          "(CPU of gunicorn workers + PostgreSQL backends per call)",
+                          "(CPU of gunicorn workers + PostgreSQL backends per call); baseline: GET /api/v1/me/ from the "
+                          f"same {CLIENTS} threads for as long",
         "fulltext": "GET /api/v1/documents/search/?q=…&page_size=20 as the admin; queries are 2- and 4-character "
                     "words (or word pairs) from jieba's precise cut of random documents; recall = documents found "
                     "by the search among those whose text holds the query (strpos), over the first "

@@ -114,9 +114,10 @@ def measure_uploads(port: int, company: dict, size: dict) -> tuple[dict, dict]:
 TINY = PDF_HEADER + b"0" * 200
 
 
-def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: dict) -> dict:
-    """Latency of init and complete from one client; throughput from CLIENTS threads (inits for a
-    while, then completes of what they started, the PUTs in between untimed)."""
+def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: dict) -> tuple[dict, dict]:
+    """(baseline, metrics): latency of init and complete from one client; throughput from CLIENTS
+    threads (inits for a while, then completes of what they started, the PUTs in between
+    untimed); the baseline is GET /api/v1/me/ from the same threads for as long."""
     client, storage = Client(port, company), Storage()
     customers = company["customers"]
     init_ms, complete_ms = [], []
@@ -173,17 +174,37 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
             errors.append(repr(exc))
         own.close()
 
+    def minimal(index: int, counts: list[int]) -> None:
+        own = Client(port, company)
+        stop_at = time.perf_counter() + size["confirm_seconds"]
+        try:
+            while time.perf_counter() < stop_at:
+                own.json("GET", "/api/v1/me/")
+                counts[index] += 1
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        own.close()
+
     init_count, init_s, init_cpu = run_phase(inits)
     for queue in pending:  # the clients' PUTs, untimed
         for url, headers, _ in queue:
             storage.put(url, TINY, len(TINY), headers)
     complete_count, complete_s, complete_cpu = run_phase(completes)
+    minimal_count, minimal_s, minimal_cpu = run_phase(minimal)
     if errors:
         raise AssertionError(f"{len(errors)} failed confirm calls: {errors[:3]}")
     calls = init_count + complete_count
     cpu_ms = (sum(init_cpu.values()) + sum(complete_cpu.values())) * 1000 / calls
     both = init_ms + complete_ms
-    return {
+    # The baseline: the cheapest authenticated API call (who am I: the token, the middleware, DRF,
+    # no write), from the same clients against the same server right after: the most any API
+    # call could reach on this machine today.
+    baseline = {
+        "upload_confirm_rps": round(minimal_count / minimal_s, 1),
+        "upload_confirm_app_cpu_ms_per_call": round(minimal_cpu["app"] * 1000 / minimal_count, 2),
+        "upload_confirm_db_cpu_ms_per_call": round(minimal_cpu["db"] * 1000 / minimal_count, 2),
+    }
+    return baseline, {
         "upload_confirm_p99_ms": percentile(both, 0.99), "upload_confirm_p50_ms": percentile(both, 0.5),
         "upload_init_p99_ms": percentile(init_ms, 0.99), "upload_complete_p99_ms": percentile(complete_ms, 0.99),
         "upload_confirm_rps": round(calls / (init_s + complete_s), 1),

@@ -21,7 +21,20 @@ def reexec_under_devservices(script: str, extra_env: dict | None = None) -> int:
     exec`, which starts PostgreSQL, the S3 server and the broker and sets their URLs."""
     command = [sys.executable, "-m", "dangan.platform.devservices", "exec", "--",
                sys.executable, str(Path(script).resolve()), *sys.argv[1:]]
-    return subprocess.call(command, cwd=REPO_ROOT, env={**os.environ, **(extra_env or {})})
+    return subprocess.call(command, cwd=REPO_ROOT, env={**os.environ, **postgres_memory(), **(extra_env or {})})
+
+
+def postgres_memory() -> dict:
+    """The embedded PostgreSQL's shared_buffers for a bench: a quarter of this machine's memory, at
+    most 2 GB, as a production server would be given (128MB, the default, holds little of a
+    million files: every timing would follow what page cache the host leaves). An explicit
+    DANGAN_PG_SHARED_BUFFERS wins; the benches record the value in force (`pg_shared_buffers`)."""
+    from dangan.platform.devservices.postgres import SHARED_BUFFERS_VARIABLE
+
+    if os.environ.get(SHARED_BUFFERS_VARIABLE):
+        return {}
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return {SHARED_BUFFERS_VARIABLE: f"{max(128, min(2048, memory_mb // 4))}MB"}
 
 
 def load_average() -> list[float]:
@@ -66,6 +79,7 @@ def run_on_kept_cluster(script: str, data_dir: Path) -> int:
     from dangan.platform.devservices.postgres import EmbeddedPostgres
     from dangan.platform.devservices.services import free_port
 
+    os.environ.update(postgres_memory())
     server = EmbeddedPostgres(data_dir, free_port(), ephemeral=True)  # fsync off: re-creatable data
     server.start()
     log(f"kept PostgreSQL in {server.data_dir} on port {server.port}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import importlib.util
+import re
 
 # Located without importing the package: its __init__ sets up a runtime folder and lock file we
 # do not use (and warns where XDG_RUNTIME_DIR is unset).
@@ -39,6 +40,23 @@ SERVER_SETTINGS = {
     "timezone": "'UTC'",
     "log_min_messages": "warning",
 }
+
+# PostgreSQL's own cache. 128MB (its default) suits `make run` and the tests; a bench over
+# millions of rows sets DANGAN_PG_SHARED_BUFFERS as a production server is configured (about a
+# quarter of memory): otherwise its timings follow whatever page cache the host leaves it.
+SHARED_BUFFERS_VARIABLE = "DANGAN_PG_SHARED_BUFFERS"
+_MEMORY_SIZE = re.compile(r"[1-9][0-9]{0,6}(kB|MB|GB)")
+
+
+def shared_buffers() -> str:
+    """The shared_buffers setting: DANGAN_PG_SHARED_BUFFERS (such as `2GB`) or 128MB."""
+    value = os.environ.get(SHARED_BUFFERS_VARIABLE, "").strip()
+    if not value:
+        return SERVER_SETTINGS["shared_buffers"]
+    if not _MEMORY_SIZE.fullmatch(value):
+        raise ValueError(f"{SHARED_BUFFERS_VARIABLE}={value!r}: give a size such as 512MB or 2GB")
+    return f"'{value}'"
+
 
 # Throwaway test clusters trade durability for speed; never used for `make run` data.
 EPHEMERAL_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -106,7 +124,7 @@ class EmbeddedPostgres:
         )
 
     def write_settings(self) -> None:
-        settings = dict(SERVER_SETTINGS, port=str(self.port))
+        settings = dict(SERVER_SETTINGS, port=str(self.port), shared_buffers=shared_buffers())
         if self.ephemeral:
             settings.update(EPHEMERAL_SETTINGS)
         conf = "\n".join(f"{k} = {v}" for k, v in settings.items()) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 
+import pytest
 from kombu import Connection
 
 from dangan.platform.devservices import services
@@ -28,3 +29,27 @@ def test_settings_default_to_the_same_embedded_broker(monkeypatch):
     spec.loader.exec_module(module)
     assert module.CELERY_BROKER_URL == services.EMBEDDED_BROKER_URL
     assert module.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"].endswith("/queue")
+
+
+def test_shared_buffers_default_to_128mb_and_follow_the_variable(monkeypatch, tmp_path):
+    from dangan.platform.devservices import postgres
+
+    monkeypatch.delenv(postgres.SHARED_BUFFERS_VARIABLE, raising=False)
+    assert postgres.shared_buffers() == "'128MB'"
+    monkeypatch.setenv(postgres.SHARED_BUFFERS_VARIABLE, "2GB")
+    assert postgres.shared_buffers() == "'2GB'"
+    # Without __post_init__, which as root (CI) makes a system user and opens tmp_path's parents.
+    server = object.__new__(postgres.EmbeddedPostgres)
+    server.data_dir, server.port, server.ephemeral, server.system_user = tmp_path, 5999, False, None
+    (tmp_path / "postgresql.conf").write_text("# initdb's\n")
+    server.write_settings()
+    assert "shared_buffers = '2GB'" in (tmp_path / "dangan.conf").read_text()
+
+
+@pytest.mark.parametrize("value", ["2 GB", "lots", "0MB", "2GB; fsync = off", "16TB"])
+def test_a_malformed_shared_buffers_is_refused_before_it_reaches_the_configuration(monkeypatch, value):
+    from dangan.platform.devservices import postgres
+
+    monkeypatch.setenv(postgres.SHARED_BUFFERS_VARIABLE, value)
+    with pytest.raises(ValueError, match=postgres.SHARED_BUFFERS_VARIABLE):
+        postgres.shared_buffers()
