@@ -1,5 +1,7 @@
 """Model instances read and written by SQL kept as text and prepared on the server
-(platform/postgresql_backend prepared_cursor), for the rows nearly every request reads or adds."""
+(platform/postgresql_backend prepared_cursor), for the rows nearly every request reads or adds;
+and tsvector input text, for writers that hand PostgreSQL lexemes as a value (upload starts,
+imports and the benches' COPY)."""
 from __future__ import annotations
 
 import functools
@@ -134,3 +136,13 @@ def _insert_into(model) -> tuple[str, list]:
         raise TypeError(f"{model.__name__} has database defaults or generated fields: use save()")
     return (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}", fields)
+
+
+def tsvector_literal(tokens: list[str]) -> str:
+    """tsvector input text whose lexemes are the tokens verbatim, as array_to_tsvector() makes
+    them (quoted lexemes are not parsed; quotes and backslashes are doubled). Order and repeats
+    do not matter: the input is sorted and made unique by PostgreSQL."""
+    raw = "".join(tokens)
+    if "'" not in raw and "\\" not in raw:  # the usual case: no escaping needed
+        return "'" + "' '".join(tokens) + "'" if tokens else ""
+    return " ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)

@@ -18,6 +18,8 @@ from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 from pypinyin.seg.simpleseg import simple_seg
 
+from dangan.platform.db import tsvector_literal
+
 from ..search import CJK, MAX_TOKEN, ascii_words, cjk_ngrams
 
 MEMO_LIMIT = 200_000  # words / runs per memo; a few tens of MB at most, reset when full
@@ -173,12 +175,3 @@ def customer_texts(*, address: str, contacts: list[dict], custom_fields: dict, s
             texts.extend(value if isinstance(value, list) else [str(value)])
     return texts
 
-
-def tsvector_literal(tokens: list[str]) -> str:
-    """tsvector input text whose lexemes are the tokens verbatim, as array_to_tsvector() makes
-    them (quoted lexemes are not parsed; quotes and backslashes are doubled). Order and repeats
-    do not matter: the input is sorted and made unique by PostgreSQL."""
-    raw = "".join(tokens)
-    if "'" not in raw and "\\" not in raw:  # the usual case: no escaping needed
-        return "'" + "' '".join(tokens) + "'" if tokens else ""
-    return " ".join("'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens)

@@ -8,7 +8,7 @@ import time
 
 from bench.lib.copying import line, row_template
 from bench.lib.runner import database_url, log
-from dangan.archives.importing.search_tokens import tsvector_literal
+from dangan.platform.db import tsvector_literal
 
 from .chinese import chinese_text
 from .harness import MiB, SEED, WORKERS

@@ -5,8 +5,7 @@ from django.db import IntegrityError, connection, transaction
 
 from dangan.archives.models import Customer, SalesLedgerEntry, VoucherCopy
 from dangan.governance.services.audit import audit_record
-from dangan.archives.importing.search_tokens import tsvector_literal
-from dangan.platform.db import insert_instance, instance_where
+from dangan.platform.db import insert_instance, instance_where, tsvector_literal
 from dangan.platform.errors import ApplicationError
 
 from .. import errors

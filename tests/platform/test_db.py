@@ -10,7 +10,7 @@ from dangan.accounts.models import User
 from dangan.archives.models import Customer
 from dangan.documents.models import DocumentType
 from dangan.governance.models import AccessRecord, MaskingPolicy
-from dangan.platform.db import insert_instance, instance_where, instance_with_related
+from dangan.platform.db import insert_instance, instance_where, instance_with_related, tsvector_literal
 
 from .connections import other_connection
 
@@ -164,3 +164,11 @@ def test_what_save_would_do_more_is_refused(make_tenant):
         finally:
             signal.disconnect(receiver, sender=DocumentType)
     assert not DocumentType.objects.filter(code__in=["x", "y-True", "y-False"]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tokens", [[], ["合同", "副本"], ["o'neil", "a\\b", "o'neil", "x"]])
+def test_a_tsvector_literal_is_what_array_to_tsvector_makes(tokens):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::tsvector = array_to_tsvector(%s::text[])", [tsvector_literal(tokens), tokens])
+        assert cursor.fetchone()[0] is True
