@@ -135,10 +135,12 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
     pending: list[list[str]] = [[] for _ in range(CLIENTS)]
     errors: list[str] = []
 
+    def processes_cpu() -> list[dict[int, float]]:
+        return [cpu_seconds(pids) for pids in (children_of(server.pid), database_backends())]
+
     def run_phase(work) -> tuple[int, float, dict]:
         counts = [0] * CLIENTS
-        processes = children_of(server.pid), database_backends()
-        before = [cpu_seconds(pids) for pids in processes]
+        before = processes_cpu()
         started = time.perf_counter()
         threads = [threading.Thread(target=work, args=(i, counts)) for i in range(CLIENTS)]
         for thread in threads:
@@ -146,8 +148,12 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-        spent = {name: sum(cpu_seconds(pids).get(pid, 0.0) - earlier.get(pid, 0.0) for pid in pids)
-                 for name, pids, earlier in zip(("app", "db"), processes, before)}
+        # What the processes alive at the end spent since the start (all of it, for a PostgreSQL
+        # backend that gunicorn opened during the phase). A backend that ended during the phase —
+        # gunicorn closes connections older than DATABASE_CONN_MAX_AGE — is left out: reading it
+        # as zero made the figure negative.
+        spent = {name: sum(now - earlier.get(pid, 0.0) for pid, now in later.items())
+                 for name, later, earlier in zip(("app", "db"), processes_cpu(), before)}
         return sum(counts), elapsed, spent
 
     def inits(index: int, counts: list[int]) -> None:
