@@ -105,9 +105,12 @@ def insert_instance(instance) -> None:
     the primary key read back, the instance then saved as far as the ORM can tell. The ORM
     compiled the INSERT again on every call (~0.4 ms of CPU per row against ~0.1 here); this is
     for rows that requests add on every call (query-log records, upload versions).
-    Refused (TypeError) where save() would do more: a model with its own save(), pre/post_save
-    receivers, inherited tables or database defaults, or a field holding an expression."""
+    Refused (TypeError) where save() would do more or otherwise: an instance with a primary key,
+    a model with its own save(), pre/post_save receivers, inherited tables or database defaults,
+    or a field holding an expression."""
     model = type(instance)
+    if instance.pk is not None:  # save() would write the row with that key (or update it)
+        raise TypeError(f"this {model.__name__} has a primary key already: use save()")
     if pre_save.has_listeners(model) or post_save.has_listeners(model):
         raise TypeError(f"{model.__name__} has pre/post_save receivers: use save()")
     sql, fields = _insert_into(model)

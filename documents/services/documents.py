@@ -147,8 +147,9 @@ def document_create_within(*, actor, customer: Customer, document_type, title: s
     # here: the INSERT's SQL is built once (platform/db.py).
     document.search_vector = tsvector_literal(light_tokens_for(document.title, document.document_type.name))
     insert_instance(document)
-    # The instance holds no value for it any more (it held the expression): like a deferred
-    # field, a later save() of this instance leaves the column alone.
+    # The instance holds no value for it any more (it held the title's literal): like a deferred
+    # field, a later save() of this instance leaves the column alone, and the worker's full
+    # vector with it.
     del document.search_vector
     if physical_location is not None:
         from .checklists import completeness_refresh

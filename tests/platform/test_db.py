@@ -151,6 +151,8 @@ def test_what_save_would_do_more_is_refused(make_tenant):
     connection.set_tenant(make_tenant())
     with pytest.raises(TypeError, match="expression"):
         insert_instance(DocumentType(code="x", name=Value("计算")))
+    with pytest.raises(TypeError, match="primary key"):
+        insert_instance(DocumentType(pk=10_000, code="z", name="定了主键"))
     with pytest.raises(TypeError, match="save"):
         insert_instance(User(email="x@example.com"))  # AbstractBaseUser has a save() of its own
     for signal in (pre_save, post_save):
@@ -163,7 +165,7 @@ def test_what_save_would_do_more_is_refused(make_tenant):
                 insert_instance(DocumentType(code=f"y-{signal is pre_save}", name="有接收者"))
         finally:
             signal.disconnect(receiver, sender=DocumentType)
-    assert not DocumentType.objects.filter(code__in=["x", "y-True", "y-False"]).exists()
+    assert not DocumentType.objects.filter(code__in=["x", "z", "y-True", "y-False"]).exists()
 
 
 @pytest.mark.django_db
