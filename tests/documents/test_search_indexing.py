@@ -149,7 +149,7 @@ def test_a_new_document_s_title_vector_is_written_by_its_insert_and_a_later_save
     assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
     assert _found(docs, "档案管理") == [document.pk]
     document.copies = 2
-    document.save()  # the instance no longer carries the expression: the vector stays as written
+    document.save()  # the instance no longer carries the title's literal: the vector stays as written
     assert _found(docs, "档案管理") == [document.pk]
     assert _vector(document.pk) == set(search.light_tokens_for("客户档案管理制度", document.document_type.name))
 
