@@ -14,7 +14,7 @@ import time
 from urllib.parse import urlencode, urlsplit
 
 from bench.lib.http_client import Client, timed_requests
-from bench.lib.processes import children_of, cpu_seconds
+from bench.lib.processes import children_of, cpu_seconds, idle_share, machine_cpu_ticks
 from bench.lib.runner import database_url, p95, summary
 
 from .data import CITIES, SEED, reading
@@ -133,7 +133,7 @@ def measure_rps(server: subprocess.Popen, port: int, host: str, token: str, seco
         client.close()
 
     workers, backends = server_processes(server)
-    before = cpu_seconds(workers), cpu_seconds(backends)
+    before, ticks = (cpu_seconds(workers), cpu_seconds(backends)), machine_cpu_ticks()
     started = time.perf_counter()
     threads = [threading.Thread(target=work, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
@@ -141,6 +141,7 @@ def measure_rps(server: subprocess.Popen, port: int, host: str, token: str, seco
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    idle = idle_share(ticks, machine_cpu_ticks())
     workers, backends = server_processes(server)
     app, db = ({pid: seconds - earlier.get(pid, 0.0) for pid, seconds in cpu_seconds(pids).items()}
                for pids, earlier in zip((workers, backends), before))
@@ -150,7 +151,8 @@ def measure_rps(server: subprocess.Popen, port: int, host: str, token: str, seco
     app_ms, db_ms = sum(app.values()) * 1000 / requests, sum(db.values()) * 1000 / requests
     return {"list_rps": round(sum(counts) / elapsed, 1), "list_under_load_p95_ms": p95(latencies),
             "list_app_cpu_ms_per_request": round(app_ms, 2), "list_db_cpu_ms_per_request": round(db_ms, 2),
-            "list_rps_at_full_cpu": round((os.cpu_count() or 1) * 1000 / (app_ms + db_ms), 1)}
+            "list_rps_at_full_cpu": round((os.cpu_count() or 1) * 1000 / (app_ms + db_ms), 1),
+            "list_rps_machine_idle_share": idle}
 
 
 def count_queries(tenant, token: str, admin_id: int) -> tuple[dict, dict]:

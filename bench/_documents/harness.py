@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import secrets
 import subprocess
 from pathlib import Path
@@ -73,6 +74,23 @@ def database_backends() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         return [row[0] for row in cursor.fetchall()]
+
+
+def storage_server_pids() -> list[int]:
+    """The local S3 server's process (the embedded `rclone serve s3` listening on the address
+    S3_ENDPOINT_URL names); none when storage is elsewhere."""
+    from django.conf import settings
+
+    address = urlsplit(settings.S3_ENDPOINT_URL or "").netloc
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            arguments = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if entry.isdigit() and b"serve" in arguments and b"s3" in arguments and address.encode() in arguments:
+            found.append(int(entry))
+    return found
 
 
 def status_kb(pid: int, field: str) -> int:

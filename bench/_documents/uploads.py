@@ -13,10 +13,11 @@ import time
 import uuid
 from functools import lru_cache
 
-from bench.lib.processes import children_of, cpu_seconds, stop
+from bench.lib.processes import children_of, cpu_seconds, idle_share, machine_cpu_ticks, stop
 from bench.lib.runner import log
 
-from .harness import CLIENTS, SEED, Client, MiB, Storage, database_backends, percentile, start_gunicorn, status_kb
+from .harness import (CLIENTS, SEED, Client, MiB, Storage, database_backends, percentile, start_gunicorn, status_kb,
+                      storage_server_pids)
 
 # Upload payloads: a PDF header, then the same 1 MiB of random bytes over and over (storage does
 # not deduplicate; generating them costs nothing, so the client is never the bottleneck).
@@ -136,11 +137,11 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
     errors: list[str] = []
 
     def processes_cpu() -> list[dict[int, float]]:
-        return [cpu_seconds(pids) for pids in (children_of(server.pid), database_backends())]
+        return [cpu_seconds(pids) for pids in (children_of(server.pid), database_backends(), storage_server_pids())]
 
     def run_phase(work) -> tuple[int, float, dict]:
         counts = [0] * CLIENTS
-        before = processes_cpu()
+        before, ticks, own = processes_cpu(), machine_cpu_ticks(), time.process_time()
         started = time.perf_counter()
         threads = [threading.Thread(target=work, args=(i, counts)) for i in range(CLIENTS)]
         for thread in threads:
@@ -153,7 +154,14 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
         # gunicorn closes connections older than DATABASE_CONN_MAX_AGE — is left out: reading it
         # as zero made the figure negative.
         spent = {name: sum(now - earlier.get(pid, 0.0) for pid, now in later.items())
-                 for name, later, earlier in zip(("app", "db"), processes_cpu(), before)}
+                 for name, later, earlier in zip(("app", "db", "storage"), processes_cpu(), before)}
+        spent["idle"] = idle_share(ticks, machine_cpu_ticks())
+        spent["client"] = time.process_time() - own  # this process: the client threads' own CPU
+        calls = max(sum(counts), 1)
+        per_call = ", ".join(f"{label} {spent[name] * 1000 / calls:.2f} ms" for name, label in (
+            ("app", "gunicorn"), ("db", "PostgreSQL"), ("storage", "S3 server"), ("client", "client")))
+        log(f"{work.__name__}: {sum(counts)} calls in {elapsed:.1f} s ({sum(counts) / elapsed:.0f}/s); CPU a call: "
+            f"{per_call}; machine idle {spent['idle']:.0%}")
         return sum(counts), elapsed, spent
 
     def inits(index: int, counts: list[int]) -> None:
@@ -200,7 +208,7 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
     if errors:
         raise AssertionError(f"{len(errors)} failed confirm calls: {errors[:3]}")
     calls = init_count + complete_count
-    cpu_ms = (sum(init_cpu.values()) + sum(complete_cpu.values())) * 1000 / calls
+    cpu_ms = (init_cpu["app"] + init_cpu["db"] + complete_cpu["app"] + complete_cpu["db"]) * 1000 / calls
     both = init_ms + complete_ms
     # The baseline: the cheapest authenticated API call (who am I: the token, the middleware, DRF,
     # no write), from the same clients against the same server right after: the most any API
@@ -209,6 +217,8 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
         "upload_confirm_rps": round(minimal_count / minimal_s, 1),
         "upload_confirm_app_cpu_ms_per_call": round(minimal_cpu["app"] * 1000 / minimal_count, 2),
         "upload_confirm_db_cpu_ms_per_call": round(minimal_cpu["db"] * 1000 / minimal_count, 2),
+        "upload_confirm_client_cpu_ms_per_call": round(minimal_cpu["client"] * 1000 / minimal_count, 2),
+        "upload_confirm_machine_idle_share": minimal_cpu["idle"],
     }
     return baseline, {
         "upload_confirm_p99_ms": percentile(both, 0.99), "upload_confirm_p50_ms": percentile(both, 0.5),
@@ -218,6 +228,9 @@ def measure_confirm(server: subprocess.Popen, port: int, company: dict, size: di
         "upload_confirm_app_cpu_ms_per_call": round((init_cpu["app"] + complete_cpu["app"]) * 1000 / calls, 2),
         "upload_confirm_db_cpu_ms_per_call": round((init_cpu["db"] + complete_cpu["db"]) * 1000 / calls, 2),
         "upload_confirm_rps_at_full_cpu": round((os.cpu_count() or 1) * 1000 / cpu_ms, 1),
+        "upload_confirm_storage_cpu_ms_per_call": round((init_cpu["storage"] + complete_cpu["storage"]) * 1000 / calls, 2),
+        "upload_confirm_client_cpu_ms_per_call": round((init_cpu["client"] + complete_cpu["client"]) * 1000 / calls, 2),
+        "upload_init_machine_idle_share": init_cpu["idle"], "upload_complete_machine_idle_share": complete_cpu["idle"],
     }
 
 

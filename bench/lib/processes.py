@@ -70,3 +70,16 @@ def children_of(pid: int) -> list[int]:
             if entry.isdigit() and int(_proc_stat(entry)[1]) == pid:
                 found.append(int(entry))
     return found
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(idle, total) CPU ticks of the whole machine since boot, from /proc/stat: the share of
+    idle ticks between two readings tells whether a phase kept both cores busy or waited."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return idle, sum(fields[:8])  # guest time is counted inside user already
+
+
+def idle_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return round((after[0] - before[0]) / total, 3) if total else 0.0

@@ -230,10 +230,10 @@ class _FlakyStorage(http.server.BaseHTTPRequestHandler):
     server can be made to need on cue)."""
 
     statuses: list[int] = []
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []  # (path, Authorization) of each request
 
     def do_HEAD(self):  # noqa: N802 — http.server's name
-        type(self).seen.append(self.path)
+        type(self).seen.append((self.path, self.headers.get("Authorization", "")))
         status = type(self).statuses.pop(0)
         self.send_response(status)
         self.send_header("Content-Length", "1234" if status == 200 else "0")
@@ -256,9 +256,14 @@ def flaky_store(settings):
 @pytest.mark.parametrize("statuses, expected", [([503, 500, 200], 1234), ([502, 404], None)])
 def test_object_size_retries_server_errors(db, make_tenant, flaky_store, statuses, expected):
     _FlakyStorage.statuses = list(statuses)
-    with tenant_context(make_tenant()):
+    tenant = make_tenant()
+    with tenant_context(tenant):
         assert flaky_store.object_size("quarantine/x") == expected
-    assert len(_FlakyStorage.seen) == len(statuses) and "X-Amz-Signature=" in _FlakyStorage.seen[0]
+    assert len(_FlakyStorage.seen) == len(statuses)
+    # Every attempt is signed (in headers; the short URL carries no query) for the tenant's key.
+    for path, authorization in _FlakyStorage.seen:
+        assert path == f"/{flaky_store.bucket}/{tenant_prefix(tenant.schema_name)}quarantine/x"
+        assert authorization.startswith("AWS4-HMAC-SHA256 Credential=") and "Signature=" in authorization
 
 
 def test_object_size_gives_up_after_three_attempts_and_refusals_at_once(db, make_tenant, flaky_store):
