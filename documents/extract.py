@@ -211,14 +211,19 @@ def thumbnail(path: Path, mime: str) -> bytes:
             image.seek(0)
             return _png(ImageOps.exif_transpose(image))
     if mime == "application/pdf" and shutil.which("pdftoppm"):
-        try:
-            result = subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-scale-to", str(max(THUMBNAIL_SIZE)),
-                                     "-png", "-singlefile", str(path), "-"], capture_output=True, check=True,
-                                    timeout=RENDER_TIMEOUT)
-            with Image.open(io.BytesIO(result.stdout)) as image:
-                return _png(image)
-        except (OSError, subprocess.SubprocessError):
-            pass  # a PDF pdftoppm cannot render still gets the placeholder
+        # Rendered into a folder of its own: poppler 22 takes an output root of "-" for a file
+        # name (it wrote the customer's first page to ./-.png in the worker's working folder and
+        # nothing to stdout, so every PDF got the placeholder).
+        with tempfile.TemporaryDirectory(prefix="dangan-thumb-") as folder:
+            root = Path(folder) / "page"
+            try:
+                subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-scale-to", str(max(THUMBNAIL_SIZE)),
+                                "-png", "-singlefile", str(path), str(root)], capture_output=True, check=True,
+                               timeout=RENDER_TIMEOUT)
+                with Image.open(root.with_suffix(".png")) as image:
+                    return _png(image)
+            except (OSError, subprocess.SubprocessError):
+                pass  # a PDF pdftoppm cannot render still gets the placeholder
     return placeholder({"application/pdf": "PDF", "application/ofd": "OFD"}.get(mime, "FILE"))
 
 
