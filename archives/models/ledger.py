@@ -1,7 +1,11 @@
 """Sales ledger (销售台帐) with the shipment handover form (发货交接单) fields, and sales
 vouchers (销售凭证) with their three copies. The ledger exists for traceability: from a
 product, item number or batch to every customer who received it."""
+from datetime import date
+from decimal import Decimal
+
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +65,21 @@ class SalesLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sale_date} {self.product_name}"
+
+    def clean(self) -> None:
+        # Every write (API, web form, import) validates through full_clean: a delivery of a
+        # negative quantity, or goods that expired before they were sold, would mislead a
+        # recall (traceability) and the file's retention, which the expiry date extends.
+        # full_clean calls this after clean_fields even when a field failed there, with the raw
+        # value still in place: only values of the field's own type are compared.
+        problems = {}
+        if isinstance(self.quantity, (int, Decimal)) and self.quantity < 0:
+            problems["quantity"] = ValidationError(_("数量不能为负数。"), code="min_value")
+        if (isinstance(self.expiry_date, date) and isinstance(self.sale_date, date)
+                and self.expiry_date < self.sale_date):
+            problems["expiry_date"] = ValidationError(_("有效期不能早于销售日期。"), code="before_sale_date")
+        if problems:
+            raise ValidationError(problems)
 
 
 class SalesVoucher(models.Model):

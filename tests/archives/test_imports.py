@@ -464,6 +464,18 @@ def test_ledger_rows_attach_to_files_by_archive_number(company, importer, new_cu
     assert customer.last_activity_on == dt.date(2026, 3, 1)
 
 
+def test_ledger_rows_of_a_negative_quantity_or_expired_before_the_sale_are_reported(company, importer, new_customer):
+    customer = new_customer()
+    headers = ["档案编号", "销售日期", "品名", "数量", "有效期至"]
+    rows = [[customer.archive_number, "2026-03-01", "阿莫西林胶囊", -3, "2027-03-01"],
+            [customer.archive_number, "2026-03-01", "头孢克肟", 2, "2026-02-28"],
+            [customer.archive_number, "2026-03-01", "维C", 0, "2026-03-01"]]
+    job = importer.run(xlsx_upload(rows, headers=headers, name="台帐.xlsx"), kind="ledger")
+    assert (job.ok_rows, job.error_rows) == (1, 2)
+    assert [(row, column) for row, column, *_ in errors_of(job)] == [(2, "数量"), (3, "有效期至")]
+    assert list(SalesLedgerEntry.objects.values_list("product_name", flat=True)) == ["维C"]
+
+
 def test_ledger_dry_run_writes_nothing(company, importer, new_customer):
     customer = new_customer()
     job = importer.validate(importer.upload(xlsx_upload(

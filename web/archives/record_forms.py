@@ -58,7 +58,8 @@ class LedgerEntryForm(RecordForm):
     class Meta:
         model = SalesLedgerEntry
         fields = LEDGER_FIELDS
-        widgets = {"sale_date": DateInput(), "expiry_date": DateInput(), "note": forms.TextInput()}
+        widgets = {"sale_date": DateInput(), "expiry_date": DateInput(), "note": forms.TextInput(),
+                   "quantity": forms.NumberInput(attrs={"min": "0", "step": "any"})}
         # Shelf life and expiry date decide how long the file is kept (governance/services/retention.py).
         help_texts = {"shelf_life_months": _("保质期和有效期决定档案的保管期限（有效期满后再保存规定年限）。")}
 

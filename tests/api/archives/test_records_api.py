@@ -68,6 +68,29 @@ def test_ledger_input_is_validated_field_by_field(company, api, customer):
     assert not SalesLedgerEntry.objects.exists()
 
 
+def test_a_delivery_of_a_negative_quantity_or_expired_before_its_sale_is_refused(company, api, customer):
+    client = api(company.owner)
+    refused = client.post(url(customer, "ledger"), {**LEDGER, "quantity": "-5", "expiry_date": "2026-03-01"},
+                          content_type=JSON)
+    assert refused.status_code == 400
+    fields = refused.json()["error"]["fields"]
+    assert fields["quantity"][0]["message"] == {"zh-hans": "数量不能为负数。", "en": "The quantity cannot be negative."}
+    assert fields["expiry_date"][0]["message"] == {
+        "zh-hans": "有效期不能早于销售日期。", "en": "The expiry date cannot be before the sale date."}
+    assert not SalesLedgerEntry.objects.exists()
+
+    # The same rules on an update, field by field against what is stored; the stored row is kept.
+    entry = client.post(url(customer, "ledger"), {**LEDGER, "expiry_date": "2026-03-02"}, content_type=JSON).json()
+    earlier = client.patch(f"/api/v1/ledger/{entry['id']}/", {"sale_date": "2026-03-03"}, content_type=JSON)
+    assert earlier.status_code == 400 and set(earlier.json()["error"]["fields"]) == {"expiry_date"}
+    negative = client.patch(f"/api/v1/ledger/{entry['id']}/", {"quantity": "-0.001"}, content_type=JSON)
+    assert negative.status_code == 400 and set(negative.json()["error"]["fields"]) == {"quantity"}
+    stored = SalesLedgerEntry.objects.get()
+    assert (str(stored.sale_date), stored.quantity) == ("2026-03-02", 120)
+    zero = client.patch(f"/api/v1/ledger/{entry['id']}/", {"quantity": "0"}, content_type=JSON)
+    assert zero.status_code == 200, zero.content
+
+
 def test_ledger_pages_with_a_cursor(company, api, customer):
     client = api(company.owner)
     for day in range(1, 6):

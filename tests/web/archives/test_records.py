@@ -72,6 +72,17 @@ def test_a_ledger_row_with_a_shelf_life_sets_the_retention_and_last_activity(com
     assert (entry.shelf_life_months, entry.product_batch, entry.created_by) == (24, "B2026", company.owner)
 
 
+def test_a_negative_quantity_and_an_expiry_before_the_sale_come_back_beside_their_fields(company, web, customer):
+    client = web(company.owner)
+    form = text_of(client.get(f"/customers/{customer.pk}/sections/ledger/", **HTMX))
+    assert 'name="ledger-quantity"' in form and 'min="0"' in form  # the browser stops it first
+    html = text_of(add(client, customer, "ledger", {**VALID["ledger"][0], "ledger-quantity": "-5",
+                                                    "ledger-expiry_date": "2025-01-01"}, **HTMX))
+    assert "数量不能为负数。" in html and "有效期不能早于销售日期。" in html
+    assert 'value="阿莫西林胶囊"' in html  # what was typed stays
+    assert not SalesLedgerEntry.objects.exists()
+
+
 def test_a_voucher_comes_with_its_three_copies_which_can_be_marked(company, web, customer):
     client = web(company.owner)
     html = text_of(add(client, customer, "vouchers", VALID["vouchers"][0], **HTMX))
