@@ -167,15 +167,18 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     sent = []
     admin_page.on("request", lambda request: sent.append((request.method, request.url)))
     admin_page.locator("#id_upload_document_type").select_option(label="合同")
+    admin_page.locator("#id_upload_title").fill("康宁车行购销合同")
     admin_page.locator("#id_upload_file").set_input_files(
         files=[{"name": "购销合同（扫描件）.jpg", "mimeType": "image/jpeg", "buffer": scanned_contract()}])
     item = admin_page.locator(".upload-item").first
     expect(item).to_contain_text("购销合同（扫描件）.jpg")
+    expect(admin_page.locator("#id_upload_title")).to_have_value("")  # the title went with this file
     expect(item.locator("progress")).to_be_visible()
     expect(item.locator("progress")).to_have_js_property("value", 100)
-    expect(item).to_contain_text("已上传")
+    expect(item).to_contain_text(re.compile("已上传|可用"))
     row = admin_page.locator("#document-list .document").first
     expect(row).to_contain_text("购销合同（扫描件）.jpg")
+    expect(row).to_contain_text("康宁车行购销合同")
     # The bytes went to the object store (presigned PUT), not through the web process.
     assert any(method == "PUT" and url.startswith(settings.S3_ENDPOINT_URL + "/") for method, url in sent), sent
     assert not any(method == "POST" and "/documents/upload/" in url for method, url in sent), sent
@@ -187,6 +190,7 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     admin_page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                                  arg=row.locator(".thumb img").element_handle(), timeout=20_000)
     expect(row).to_contain_text("可用")
+    expect(item.locator(".upload-status")).to_have_text("可用")  # the queued file's line follows its row
     # … and the checklist refreshed itself: the required contract is there.
     expect(admin_page.locator("[data-completeness]")).to_have_text("100%")
     # A second file dropped on the zone (drag and drop), as another document type.
@@ -200,6 +204,7 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(admin_page.locator(".upload-item")).to_have_count(2)
     expect(admin_page.locator("#document-list .document")).to_have_count(2)
     expect(admin_page.locator("#document-list .document").first).to_contain_text("身份证复印件")
+    expect(admin_page.locator("#document-list .document").first).not_to_contain_text("康宁车行购销合同")
     expect(admin_page.locator("#document-list .document").first).to_have_attribute("data-state", "available",
                                                                                     timeout=90_000)
     screenshot(admin_page, "04b-customer-upload-processed")

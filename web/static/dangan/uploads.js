@@ -60,6 +60,10 @@
     if (!form || !files || !files.length) return;
     if (!form.reportValidity()) return; // a document type first: the browser says so
     for (var i = 0; i < files.length; i++) queue.push(addItem(form, files[i]));
+    // A title names the files just queued (their fields are taken): the next file chosen is
+    // another document and must not silently take this title.
+    var title = form.querySelector('input[name="title"]');
+    if (title) title.value = "";
     next();
   }
 
@@ -89,7 +93,7 @@
     holder.innerHTML = html.trim(); // server-rendered and escaped by Django's templates
     var row = holder.content.firstElementChild;
     var list = document.getElementById("document-list");
-    if (!row || !list) return;
+    if (!row || !list) return null;
     var empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
     var existing = row.id ? document.getElementById(row.id) : null;
@@ -100,6 +104,23 @@
     // Processed before this answer was written (a fast worker): no poll will announce it, so
     // the checklist is told here.
     if (!row.hasAttribute("hx-get")) document.body.dispatchEvent(new CustomEvent("documents-changed"));
+    return row;
+  }
+
+  // A queued file's line follows its document's row: while the row polls it says "uploaded,
+  // being checked"; once the row settles it says what the row says (available, or why it was
+  // rejected), so the list under the drop zone never stays on "being checked".
+  function followRow(item) {
+    var row = document.getElementById(item.getAttribute("data-document-row") || "");
+    if (!row || row.hasAttribute("hx-get")) return;
+    var state = row.querySelector("[data-upload-state]");
+    var status = item.querySelector(".upload-status");
+    if (state && status) status.textContent = state.textContent.trim();
+    item.removeAttribute("data-document-row");
+    if (row.getAttribute("data-state") === "rejected") {
+      item.classList.remove("done");
+      item.classList.add("failed");
+    }
   }
 
   function done(job, html) {
@@ -107,9 +128,19 @@
     job.bar.value = 100;
     job.status.textContent = text("done");
     job.item.classList.add("done");
-    showRow(html);
+    var row = showRow(html);
+    if (row && row.id) {
+      job.item.setAttribute("data-document-row", row.id);
+      followRow(job.item);
+    }
     finish();
   }
+
+  // htmx:load fires for every element htmx puts into the page (a polled row swapped by
+  // outerHTML included, whose afterSwap goes to the detached old row).
+  document.addEventListener("htmx:load", function () {
+    document.querySelectorAll("[data-upload-queue] [data-document-row]").forEach(followRow);
+  });
 
   function failed(job, html) {
     var message = "";
