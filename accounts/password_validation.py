@@ -16,9 +16,3 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             self.min_length,
         ) % {"min_length": self.min_length}
 
-    def get_help_text(self) -> str:
-        return ngettext(
-            "Your password must contain at least %(min_length)d character.",
-            "Your password must contain at least %(min_length)d characters.",
-            self.min_length,
-        ) % {"min_length": self.min_length}
