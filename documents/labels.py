@@ -96,15 +96,23 @@ def _draw_label(canvas, data: LabelData, x: float, y: float, width: float, heigh
     _qr(canvas, data.url, x + width - pad - qr_size, y + pad, qr_size)
     line = (height - 2 * pad - 16) / len(data.rows())
     size = min(10.5, line * 0.8)
-    text_right = x + width - 2 * pad - qr_size
+    qr_top = y + pad + qr_size
     for index, (label, value) in enumerate(data.rows()):
         baseline = y + height - pad - 16 - (index + 1) * line + 2
         canvas.setFont(font, size)
         canvas.drawString(x + pad, baseline, f"{label}：")
         value_x = x + pad + size * 5.6
+        # Rows above the QR code have the label's whole width; the rows beside it stop short of it.
+        text_right = x + width - pad if baseline - 2 > qr_top else x + width - 2 * pad - qr_size
         text = value or "—"
-        while len(text) > 1 and canvas.stringWidth(text, font, size) > text_right - value_x:
+        # A value shrinks to fit (down to 60 % of the size) before it is shortened: the archive
+        # number, the contract number are what a clerk looks for on the bag, whole.
+        value_size = size
+        while value_size > size * 0.6 and canvas.stringWidth(text, font, value_size) > text_right - value_x:
+            value_size -= 0.25
+        while len(text) > 1 and canvas.stringWidth(text, font, value_size) > text_right - value_x:
             text = text[:-2] + "…"
+        canvas.setFont(font, value_size)
         canvas.drawString(value_x, baseline, text)
         canvas.setLineWidth(0.3)
         canvas.line(value_x, baseline - 2, text_right, baseline - 2)

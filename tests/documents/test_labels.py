@@ -51,3 +51,14 @@ def test_qr_code_encodes_the_file_url():
     # the QR modules are drawn as filled squares: as many as the matrix has dark cells
     content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
     assert content.count(" re f") >= sum(cell for row in matrix for cell in row)
+
+
+def test_long_values_are_whole_on_a_sheet_label():
+    # The numbers a clerk looks for on the bag: an archive number of the default pattern with a
+    # long region code, beside the QR code, and a long customer name above it.
+    long = data(archive_number="JXS-NORTHEAST-2026-00017", customer_name="北京康泰医药连锁有限公司",
+                contract_no="HT-2026-BJ-000123")
+    text = PdfReader(io.BytesIO(labels.render_labels([long], layout="sheet"))).pages[0].extract_text()
+    for value in ("JXS-NORTHEAST-2026-00017", "北京康泰医药连锁有限公司", "HT-2026-BJ-000123"):
+        assert value in text, text
+    assert "…" not in text
