@@ -66,10 +66,12 @@ def _keeps_an_admin(*, without: User) -> None:
 
 
 def company_host() -> str:
-    """The company's primary host name: links in e-mails never follow the request's Host header."""
+    """The company's primary host name, with DANGAN_LINK_PORT when set: links in e-mails never
+    follow the request's Host header."""
     tenant = connection.tenant
     domain = tenant.get_primary_domain()
-    return domain.domain if domain is not None else f"{tenant.slug}.{settings.DANGAN_BASE_DOMAIN}"
+    host = domain.domain if domain is not None else f"{tenant.slug}.{settings.DANGAN_BASE_DOMAIN}"
+    return f"{host}:{settings.DANGAN_LINK_PORT}" if settings.DANGAN_LINK_PORT else host
 
 
 def set_password_url(user: User, *, scheme: str = "https") -> str:

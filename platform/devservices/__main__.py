@@ -137,6 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     children: list[subprocess.Popen] = []
     try:
         env = _child_env(services.start(), "dangan.platform.settings.local")
+        env.setdefault("DANGAN_LINK_PORT", str(args.port))  # e-mailed links reach this server
         for line in services.started:
             print(f"[dangan] started {line}")
         # So that `manage.py …` in another shell reaches the same services (read by settings/base.py).

@@ -23,6 +23,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[".localhost", "localho
 
 # The host under which tenants get their subdomains: acme.<DANGAN_BASE_DOMAIN>.
 DANGAN_BASE_DOMAIN = env("DANGAN_BASE_DOMAIN", default="localhost")
+# The port links in e-mails (invitations, password resets) carry after the company's host, when
+# the site is not served on the scheme's own port: `make run` serves on 8000. Empty: none.
+DANGAN_LINK_PORT = env("DANGAN_LINK_PORT", default="")
 DANGAN_PUBLIC_HOSTS = env.list("DANGAN_PUBLIC_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
 # How long a process trusts its host → company lookup (dangan.tenants.middleware; 0: no cache).
 # A suspension made in another process takes effect in this one at most that much later.

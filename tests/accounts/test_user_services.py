@@ -30,6 +30,17 @@ def test_an_invitation_creates_a_user_without_password_and_mails_a_link_after_co
     assert mail.to == ["new.person@x.cn"] and "/accounts/password/reset/" in mail.body
 
 
+@pytest.mark.parametrize("port, expected", [("", "https://{host}/accounts/password/reset/"),
+                                           ("8000", "https://{host}:8000/accounts/password/reset/")])
+def test_an_invitation_link_is_on_the_companys_host_and_the_configured_port(
+        company, mailoutbox, django_capture_on_commit_callbacks, settings, port, expected):
+    settings.DANGAN_LINK_PORT = port  # make run serves on 8000: its links must say so
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_invite(actor=company.admin, email="port@x.cn", full_name="端口", role_names=[roles.SALESPERSON])
+    [mail] = mailoutbox
+    assert expected.format(host=services.company_host().split(":")[0]) in mail.body
+
+
 def test_invitation_input_is_checked(company):
     cases = [({"email": "zhang@X.cn", "full_name": "重复"}, "email_taken"),
              ({"email": "not-an-email", "full_name": "某人"}, "email_invalid"),
