@@ -119,6 +119,31 @@ def _clean_contacts(contacts) -> list[dict]:
     return cleaned
 
 
+def _validated(*steps):
+    """The result of each validation step (a callable), with every field problem of all of them
+    reported at once: a form then shows all its mistakes in one round, not the contacts' only
+    after the plain fields are fixed. A step's error that names no field is raised at once; when
+    only one step fails its own error is raised unchanged (its code stays what clients know)."""
+    results, failed = [], []
+    for step in steps:
+        try:
+            results.append(step())
+        except ApplicationError as exc:
+            if not exc.fields:
+                raise
+            failed.append(exc)
+            results.append(None)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        problems: dict[str, list] = {}
+        for exc in failed:
+            for key, items in exc.fields.items():
+                problems.setdefault(key, []).extend(items)
+        raise ApplicationError(platform_errors.VALIDATION_FAILED, fields=problems)
+    return results
+
+
 def _write_contacts(customer: Customer, contacts: list[dict]) -> None:
     customer.contacts.all().delete()
     Contact.objects.bulk_create([Contact(customer=customer, sort=index, **row) for index, row in enumerate(contacts)])
@@ -176,10 +201,9 @@ def customer_create(*, actor, category, name: str, owner=None, contacts: list | 
     category = _category(category)
     owner = owner or actor
     check_owner_assignable(actor, owner)
-    plain = _clean_plain({"name": name, **data})
-    refs = _resolve_refs(data)
-    contact_rows = _clean_contacts(contacts)
-    custom = clean_custom_values(category, custom_fields or {})
+    plain, refs, contact_rows, custom = _validated(
+        lambda: _clean_plain({"name": name, **data}), lambda: _resolve_refs(data),
+        lambda: _clean_contacts(contacts), lambda: clean_custom_values(category, custom_fields or {}))
     settings = ArchiveSettings.load()
     first_contact = plain.get("first_contact_on") or timezone.localdate()
     customer = Customer(
@@ -236,33 +260,40 @@ def customer_update(*, actor, customer: Customer, data: dict, reason: str = "",
     customer = lock_customer(customer, expected_version)
     if not _may_edit(actor, customer):
         raise ApplicationError(errors.FORBIDDEN)
-    plain = _clean_plain({k: v for k, v in data.items() if k in EDITABLE_FIELDS})
-    refs = _resolve_refs(data)
+    target_category = _category(data["category"]) if "category" in data else customer.category
+    old_contacts = _contacts_snapshot(customer) if "contacts" in data else None
+
+    def custom_values():
+        if "custom_fields" not in data and target_category.pk == customer.category_id:
+            return None
+        # A value sent back as it was shown (masked, governance/masking.py) keeps the stored one.
+        incoming = masking.restore_custom_fields(data.get("custom_fields") or {}, customer.custom_fields,
+                                                 customer.category_id)
+        return clean_custom_values(target_category, incoming, existing=customer.custom_fields)
+
+    def contact_rows():
+        if old_contacts is None:
+            return None
+        return _clean_contacts(masking.restore_contact_phones(
+            data["contacts"], [contact["phone"] for contact in old_contacts]))
+
+    plain, refs, custom, new_contacts = _validated(
+        lambda: _clean_plain({k: v for k, v in data.items() if k in EDITABLE_FIELDS}),
+        lambda: _resolve_refs(data), custom_values, contact_rows)
     changes: dict[str, tuple] = {}
     for field, value in {**plain, **refs}.items():
         old = getattr(customer, field)
         if old != value:
             changes[field] = (old, value)
-    if "category" in data:
-        category = _category(data["category"])
-        if category.pk != customer.category_id:
-            changes["category"] = (customer.category, category)
-    target_category = changes["category"][1] if "category" in changes else customer.category
-    if "custom_fields" in data or "category" in changes:
-        # A value sent back as it was shown (masked, governance/masking.py) keeps the stored one.
-        incoming = masking.restore_custom_fields(data.get("custom_fields") or {}, customer.custom_fields,
-                                                 customer.category_id)
-        custom = clean_custom_values(target_category, incoming, existing=customer.custom_fields)
+    if target_category.pk != customer.category_id:
+        changes["category"] = (customer.category, target_category)
+    if custom is not None:
         for key in set(custom) | set(customer.custom_fields or {}):
             old, new = (customer.custom_fields or {}).get(key), custom.get(key)
             if old != new:
                 changes[f"custom_fields.{key}"] = (old, new)
-    if "contacts" in data:
-        old_contacts = _contacts_snapshot(customer)
-        new_contacts = _clean_contacts(masking.restore_contact_phones(
-            data["contacts"], [contact["phone"] for contact in old_contacts]))
-        if new_contacts != old_contacts:
-            changes["contacts"] = (old_contacts, new_contacts)
+    if new_contacts is not None and new_contacts != old_contacts:
+        changes["contacts"] = (old_contacts, new_contacts)
     if not changes:
         return customer, None
 

@@ -117,3 +117,16 @@ def test_a_type_change_that_would_break_stored_values_is_refused(company, new_cu
     assert caught.value.code == "custom_field_change_conflict"
     model.refresh_from_db()
     assert model.field_type == "text"
+
+
+def test_every_problem_of_an_edit_is_reported_at_once_and_nothing_changes(company, new_customer):
+    customer = new_customer(category="cz", name="车主乙", custom_fields={"plate_no": "京A12345"})
+    with pytest.raises(ApplicationError) as caught:
+        svc.customer_update(actor=company.owner, customer=customer, data={
+            "grade": "Q", "contacts": [{"name": "乙", "email": "not-an-email"}],
+            "custom_fields": {"mileage_km": "很多"}})
+    assert caught.value.code == "validation_failed"
+    assert set(caught.value.fields) == {"grade", "contacts.0.email", "custom_fields.mileage_km"}
+    customer.refresh_from_db()
+    assert customer.custom_fields == {"plate_no": "京A12345"} and customer.grade.code != "Q"
+    assert not CustomerChange.objects.filter(customer=customer, action="update").exists()

@@ -38,8 +38,12 @@ def test_create_rejects_bad_input_with_field_errors(company, api):
 def test_service_field_errors_reach_the_client(company, api):
     response = _create(api(company.owner), grade="Q", custom_fields={"credit_limit": "lots"})
     assert response.status_code == 400
-    fields = response.json()["error"]["fields"]
-    assert set(fields) == {"grade"}  # references are checked first; custom fields after they pass
+    error = response.json()["error"]
+    # Every problem at once: the reference and the custom value, each with its own message.
+    assert error["code"] == "validation_failed" and set(error["fields"]) == {"grade", "custom_fields.credit_limit"}
+    # One stage alone failing keeps its own error as it was.
+    alone = _create(api(company.owner), grade="Q").json()["error"]
+    assert alone["code"] == "validation_failed" and set(alone["fields"]) == {"grade"}
 
 
 def test_state_and_number_cannot_be_set_by_the_client(company, api):

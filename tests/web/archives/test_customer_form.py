@@ -53,7 +53,7 @@ def test_create_saves_custom_values_and_contacts(company, web, category_with_fie
 
 
 def test_service_errors_land_on_their_fields(company, web, category_with_fields):
-    # The service reports one stage at a time (plain fields, contacts, custom fields).
+    # Each stage of the service (plain fields, contacts, custom fields) lands on its own fields.
     client = web(company.owner)
     nameless = client.post("/customers/new/", form_data(category_with_fields, name="", cf_plate_no="浙A1"))
     assert nameless.status_code == 400 and nameless.context["form"].errors["name"]
@@ -75,6 +75,25 @@ def test_service_errors_land_on_their_fields(company, web, category_with_fields)
     assert 'aria-invalid="true"' in page and 'id="id_cf_mobile_error"' in page
     assert "提交的数据有误" in page
     assert not Customer.objects.filter(category=category_with_fields).exists()
+
+
+def test_a_contact_error_and_a_custom_field_error_come_back_in_one_round(company, web, category_with_fields):
+    # The form's own checks (contacts) failing used to hide the custom values' checks until the
+    # contacts were fixed and the form sent again.
+    response = web(company.owner).post("/customers/new/", form_data(
+        category_with_fields, cf_plate_no="浙A1", cf_mobile="12345",
+        **contacts({"name": "王先生", "phone": "13900001111", "email": "not-an-email"})))
+    assert response.status_code == 400
+    assert response.context["contacts"].forms[0].errors["email"] == ["请输入有效的电子邮箱地址。"]
+    assert response.context["form"].errors["cf_mobile"] == ["请输入有效的电话号码。"]
+    assert 'value="浙A1"' in text_of(response)  # what was typed stays
+    assert not Customer.objects.filter(category=category_with_fields).exists()
+
+
+def test_a_required_custom_field_left_empty_is_said_once(company, web, category_with_fields):
+    response = web(company.owner).post("/customers/new/", form_data(
+        category_with_fields, cf_plate_no="", **contacts({"name": "王先生", "email": "bad"})))
+    assert response.context["form"].errors["cf_plate_no"] == ["此项为必填项。"]
 
 
 def test_errors_skip_blank_contact_rows_when_mapping(company, web, category_with_fields):
