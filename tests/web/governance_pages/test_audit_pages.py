@@ -44,6 +44,18 @@ def test_the_auditor_reads_and_filters_the_query_log(company, web, auditor, new_
     assert len(client.get(LOG, {"until": timezone.localdate().isoformat()}).context["records"]) == 3
 
 
+def test_the_query_log_names_files_by_archive_number_and_reads_its_conditions(company, web, auditor, new_customer):
+    files = [new_customer(name=f"药店{n}") for n in range(7)]
+    access_record(actor=company.owner, action="export", customer_ids=[f.pk for f in files] + [999999],
+                  query={"traceability": {"batch": "B2026-01"}, "grade": ["A", "B"], "q": ""}, result_count=8)
+    html = text_of(web(auditor).get(LOG))
+    for shown in files[:5]:
+        assert shown.archive_number in html
+    assert files[5].archive_number not in html and "等另 3 份" in html  # the sixth, seventh and a gone one
+    assert "grade：A、B；traceability.batch：B2026-01" in html  # stored with its keys in order
+    assert "{&#x27;" not in html and "{'" not in html  # no Python dict
+
+
 def test_the_query_log_pages_by_next_links(company, web, auditor, new_customer, monkeypatch):
     from dangan.web.governance_pages.views import audit
 

@@ -52,11 +52,37 @@ def access_log(request):
     records = _after(selectors.access_log(user=request.user, filters=filters), request.GET.get("after"))
     rows = list(records.order_by("-at", "-id")[:PAGE_SIZE + 1])
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    _describe(rows)
     query = {k: v for k, v in request.GET.items() if k != "after" and v}
     return render(request, "governance_pages/access_log.html", {
         "form": form if form.is_bound else AccessLogFilterForm(), "records": rows, "query": urlencode(query),
         "next_query": urlencode({**query, "after": _cursor(rows[-1])}) if more else None,
         "is_first": not request.GET.get("after"), "active": "access_log"})
+
+
+SHOWN_FILES = 5  # archive numbers a row shows; the rest are counted
+
+
+def _describe(rows: list[AccessRecord]) -> None:
+    """What an auditor reads in each row: the files by archive number (a file destroyed since
+    shows as #id), and the query's conditions as `name: value` pairs rather than a dict."""
+    from dangan.archives.models import Customer
+
+    wanted = {pk for row in rows for pk in (row.customer_ids or [])[:SHOWN_FILES]}
+    numbers = dict(Customer.objects.filter(pk__in=wanted).values_list("pk", "archive_number")) if wanted else {}
+    for row in rows:
+        ids = row.customer_ids or []
+        row.file_numbers = [numbers.get(pk, f"#{pk}") for pk in ids[:SHOWN_FILES]]
+        row.more_files = max(0, len(ids) - SHOWN_FILES)
+        row.conditions = "；".join(f"{name}：{value}" for name, value in _flatten(row.query or {}))
+
+
+def _flatten(query: dict, prefix: str = ""):
+    for name, value in query.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{name}.")
+        elif value not in (None, "", [], {}):
+            yield f"{prefix}{name}", "、".join(map(str, value)) if isinstance(value, list) else value
 
 
 @login_required
