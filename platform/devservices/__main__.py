@@ -131,7 +131,20 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=REPO_ROOT, check=True)
 
 
+def wait_while_running(children: list[subprocess.Popen], *, parent: int, interval: float = 0.5) -> str:
+    """Until a child ends ("child ended") or the process that started us does ("parent gone").
+    `make run` stopped with SIGTERM dies without passing the signal on; we are then handed to
+    another parent, and stop in order as on Ctrl-C rather than run on as orphans."""
+    while True:
+        if any(child.poll() is not None for child in children):
+            return "child ended"
+        if os.getppid() != parent:
+            return "parent gone"
+        time.sleep(interval)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    parent = os.getppid()
     _stop_on_signals()
     services = Services(DEFAULT_VAR_DIR)
     children: list[subprocess.Popen] = []
@@ -170,9 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "  Ctrl-C (or SIGTERM) stops everything.\n",
             flush=True,
         )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        return 1
+        return 0 if wait_while_running(children, parent=parent) == "parent gone" else 1
     except KeyboardInterrupt:
         return 0
     finally:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dangan.platform.devservices.__main__ import spawn_child, stop_children
+from dangan.platform.devservices.__main__ import spawn_child, stop_children, wait_while_running
 from dangan.platform.devservices.services import REPO_ROOT
 from tests.polling import wait_for
 
@@ -149,3 +149,40 @@ def test_stop_children_is_quick_when_everything_stops_on_sigterm():
     stop_children([child], timeout=10)
     assert child.returncode == -signal.SIGTERM
     assert time.monotonic() - started < 5
+
+
+def test_the_runner_notices_when_what_started_it_is_gone(tmp_path):
+    # `make run` killed with SIGTERM dies without passing the signal on: the runner, handed to
+    # another parent, must see it and stop (here a stand-in for make starts a process that waits
+    # as cmd_run waits, with a child of its own; the stand-in is then killed outright).
+    answer = tmp_path / "answer"
+    waiter = textwrap.dedent(f"""
+        import os, subprocess, sys
+        from dangan.platform.devservices.__main__ import wait_while_running
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        parent = os.getppid()
+        open({str(tmp_path / 'started')!r}, "w").close()
+        result = wait_while_running([child], parent=parent, interval=0.05)
+        child.kill()
+        open({str(answer)!r}, "w").write(result)
+    """)
+    make = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", {waiter!r}])
+        time.sleep(60)
+    """)], cwd=REPO_ROOT)
+    try:
+        wait_for((tmp_path / "started").exists, "the waiting runner", timeout=30)
+        assert not answer.exists()  # its parent is there: it keeps waiting
+        make.kill()
+        make.wait()
+        assert wait_for(answer.exists, "the runner to notice", timeout=10)
+        assert answer.read_text() == "parent gone"
+    finally:
+        make.kill()
+
+
+def test_the_runner_stops_waiting_when_a_child_ends():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert wait_while_running([child], parent=os.getppid(), interval=0.01) == "child ended"
