@@ -24,6 +24,9 @@ def _pdf_with_a_black_band() -> bytes:
     return out.getvalue()
 
 
+# pdftoppm is Debian's poppler-utils: `make test` installs it (make system-packages), as for the
+# OCR tests; a machine where it cannot (no root) has no PDF previews to test, and the app shows the
+# placeholder there, which test_an_unreadable_pdf_gets_the_placeholder covers.
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="no pdftoppm (poppler-utils) to render PDF pages")
 def test_a_pdf_preview_is_its_first_page_and_leaves_no_file_behind(tmp_path, monkeypatch):
     source = tmp_path / "in" / "contract.pdf"

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangan.archives.models import Customer
 from dangan.governance import selectors
 from dangan.governance.models import AccessRecord
 from dangan.governance.services.access import access_log_export
@@ -66,8 +67,6 @@ SHOWN_FILES = 5  # archive numbers a row shows; the rest are counted
 def _describe(rows: list[AccessRecord]) -> None:
     """What an auditor reads in each row: the files by archive number (a file destroyed since
     shows as #id), and the query's conditions as `name: value` pairs rather than a dict."""
-    from dangan.archives.models import Customer
-
     wanted = {pk for row in rows for pk in (row.customer_ids or [])[:SHOWN_FILES]}
     numbers = dict(Customer.objects.filter(pk__in=wanted).values_list("pk", "archive_number")) if wanted else {}
     for row in rows:
