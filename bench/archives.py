@@ -203,7 +203,7 @@ def run(quick: bool) -> dict:
         connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=KEEP)
 
     params.update({
-        "server": f"gunicorn {WORKERS} workers × {THREADS} threads (gthread), settings.production, "
+        "server": f"gunicorn {WORKERS} workers × {THREADS} threads (BalancedThreadWorker: gthread accepting only with a free thread), settings.production, "
                   "DATABASE_CONN_MAX_AGE=60; one persistent HTTP/1.1 connection per client",
         "auth": "DRF token of the company admin (sees every file)",
         "list_deep_page": f"the cursor URL reached by following `next` {size['follow_pages']} pages",

@@ -145,7 +145,7 @@ def run(quick: bool, only: set[str] | None = None) -> dict:
         connection.creation.destroy_test_db(original_name, verbosity=0)
 
     params.update({
-        "server": f"gunicorn {WORKERS} workers × {THREADS} threads (gthread), settings.production, "
+        "server": f"gunicorn {WORKERS} workers × {THREADS} threads (BalancedThreadWorker: gthread accepting only with a free thread), settings.production, "
                   "DATABASE_CONN_MAX_AGE=60; the embedded S3 server (rclone serve s3) on the same machine",
         "upload_sizes": "MiB; direct = init + presigned PUT (multipart with 16 MiB parts above 64 MiB) + complete; "
                         "baseline = proxied multipart/form-data through the web process; medians, alternated",

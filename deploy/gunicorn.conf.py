@@ -9,7 +9,9 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # upload holds one thread for as long as the client takes to send the file, so a worker
 # of sync (one-request) kind would sit out every slow upload. The upload itself holds one
 # 8 MB part (documents/storage.py MultipartWriter), whatever the file size.
-worker_class = "gthread"
+# gunicorn's gthread worker that accepts a connection only while it has a thread free, so a
+# few persistent client connections spread over the workers (platform/gunicorn_worker.py).
+worker_class = "dangan.platform.gunicorn_worker.BalancedThreadWorker"
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # A 1 GB upload over a slow line: the request is alive as long as bytes keep coming.

@@ -14,16 +14,20 @@ from pathlib import Path
 from .runner import REPO_ROOT
 
 
+# What deploy/gunicorn.conf.py runs: gunicorn's threaded worker that accepts only with a thread free.
+WORKER_CLASS = "dangan.platform.gunicorn_worker.BalancedThreadWorker"
+
+
 def start_gunicorn(app: str, port: int, *, workers: int, threads: int, env: dict | None = None,
-                   timeout: int = 120) -> subprocess.Popen:
-    """gunicorn (gthread, production settings) serving `app` on 127.0.0.1:`port`, once /healthz answers."""
+                   timeout: int = 120, worker_class: str = WORKER_CLASS) -> subprocess.Popen:
+    """gunicorn (threaded workers, production settings) serving `app` on 127.0.0.1:`port`, once /healthz answers."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangan.platform.settings.production",
            "DJANGO_SECRET_KEY": "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(50)),
            "DJANGO_SECURE_SSL_REDIRECT": "false", "DATABASE_CONN_MAX_AGE": "60", "DANGAN_LOG_LEVEL": "WARNING",
            **(env or {})}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", "--timeout", str(timeout)],
+         "--threads", str(threads), "--worker-class", worker_class, "--log-level", "warning", "--timeout", str(timeout)],
         cwd=REPO_ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
     deadline = time.monotonic() + 60
     while server.poll() is None and time.monotonic() < deadline:
