@@ -11,6 +11,13 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
+# What a trace page reads of each delivery besides the batch index's keys (product batch, sale
+# date, id): api/archives/serializers.TraceabilityRowOutput's columns, and the customer it joins.
+# tests/api/archives/test_traceability_api.py holds the two together.
+TRACE_ROW_COLUMNS = ("product_name", "item_number", "specification", "packaging", "quantity", "cartons",
+                     "expiry_date", "voucher_number", "customer")
+
+
 class SalesLedgerEntry(models.Model):
     class SalesType(models.TextChoices):
         DOMESTIC = "domestic", _("内销")
@@ -54,7 +61,14 @@ class SalesLedgerEntry(models.Model):
             # these in order and stop at the page's end: at 5 M rows an item number sold for
             # years has tens of thousands of deliveries, which a plain index would fetch and
             # sort for every page.
-            models.Index(fields=["product_batch", "-sale_date", "-id"], name="archives_ledger_batch_idx"),
+            # A recall (召回) traces a batch: the index also carries what a trace page shows of
+            # each delivery, so the page is read from a few index pages (an index-only scan)
+            # instead of one heap page per delivery — a batch's deliveries lie scattered over the
+            # whole table. Measured on 5 M bench rows: ~100 fewer buffers a page, the page's
+            # query 2.5 ms instead of 5.9 with the heap in the OS cache. It is ~3× the size of
+            # the plain index (700 against 237 MB there); item numbers keep a plain one.
+            models.Index(fields=["product_batch", "-sale_date", "-id"], name="archives_ledger_batch_cov",
+                         include=TRACE_ROW_COLUMNS),
             models.Index(fields=["item_number", "-sale_date", "-id"], name="archives_ledger_item_idx"),
             # Traceability by part of a product name (product_name__icontains, i.e.
             # UPPER(product_name) LIKE UPPER('%…%')): trigrams of the same expression. Without

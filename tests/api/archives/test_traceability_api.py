@@ -132,6 +132,24 @@ def test_query_count_does_not_grow_with_the_page(company, api, new_customer):
     assert queries(2) == queries(12)
 
 
+def test_a_batch_page_reads_only_the_batch_index(company, api, new_customer):
+    """The page of a batch trace is planned as an index-only scan of archives_ledger_batch_cov:
+    every ledger column it reads is in that index (TRACE_ROW_COLUMNS), so a delivery added to
+    TraceabilityRowOutput without its column in the index fails here, not in production."""
+    for index in range(3):
+        deliver(new_customer(name=f"药店{index}"), sale_date=f"2026-03-0{index + 1}")
+    with CaptureQueriesContext(connection) as captured:
+        assert len(api(company.custodian).get(f"{URL}?batch=B2603").json()["results"]) == 3
+    page = next(query["sql"] for query in captured.captured_queries
+                if query["sql"].startswith('SELECT "archives_salesledgerentry"'))
+    with connection.cursor() as cursor:
+        # A three-row table is read whole by choice; what matters is that the index could serve alone.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + page)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using archives_ledger_batch_cov on archives_salesledgerentry" in plan, plan
+
+
 def test_contacts_come_with_their_page_in_one_statement(company, api, new_customer):
     """Each delivery's contacts are read with the page (selectors.trace_contacts_json) and say
     exactly what ContactSerializer says: every field, the primary one first, text as stored
