@@ -9,20 +9,22 @@ from .models import (
     ArchiveCategory, ArchiveSettings, CadenceRule, ClassificationScheme, ClassificationTerm, CustomFieldDefinition,
     Department,
 )
+from .models.categories import CustomerKind
 from .models.lifecycle import DEFAULT_IMPORTANT_FIELDS
 
 QUARTERLY, MONTHLY = 90, 30
 
+ENTERPRISE, INDIVIDUAL = CustomerKind.ENTERPRISE, CustomerKind.INDIVIDUAL
 CATEGORIES = [
-    # code, name, review interval (days)
-    ("jxs", "经销商", QUARTERLY),
-    ("yy", "医院", QUARTERLY),
-    ("yd", "药店", QUARTERLY),
-    ("lss", "零售商", QUARTERLY),
-    ("gr", "个人客户", None),
-    ("gf", "购房客户", None),
-    ("cz", "车主", None),
-    ("px", "培训客户", None),
+    # code, name, review interval (days), what a new file of it is by default
+    ("jxs", "经销商", QUARTERLY, ENTERPRISE),
+    ("yy", "医院", QUARTERLY, ENTERPRISE),
+    ("yd", "药店", QUARTERLY, ENTERPRISE),
+    ("lss", "零售商", QUARTERLY, ENTERPRISE),
+    ("gr", "个人客户", None, INDIVIDUAL),
+    ("gf", "购房客户", None, INDIVIDUAL),
+    ("cz", "车主", None, INDIVIDUAL),
+    ("px", "培训客户", None, ENTERPRISE),
 ]
 
 SCHEMES = {
@@ -66,9 +68,9 @@ FIELDS = {
 
 def seed_archives(tenant, admin_user) -> None:
     categories = ArchiveCategory.objects.bulk_create([
-        ArchiveCategory(code=code, name=name, review_interval_days=interval, sort=index,
+        ArchiveCategory(code=code, name=name, review_interval_days=interval, sort=index, default_kind=kind,
                         numbering_pattern="{category}-{region}-{yyyy}-{seq:05}" if interval else "{category}-{yyyy}-{seq:05}")
-        for index, (code, name, interval) in enumerate(CATEGORIES)
+        for index, (code, name, interval, kind) in enumerate(CATEGORIES)
     ])
     by_code = {category.code: category for category in categories}
     definitions = []

@@ -20,6 +20,7 @@ from dangan.archives.models import (
     ArchiveCategory, ArchiveSettings, ArchiveVolume, CadenceRule, ClassificationScheme, ClassificationTerm,
     CustomFieldDefinition, CustomFieldType, Department, Notification,
 )
+from dangan.archives.models.categories import CustomerKind
 from dangan.archives.services import configuration as config
 from dangan.archives.services import lifecycle
 from dangan.integrations import openapi
@@ -75,6 +76,8 @@ class CategoryListApi(IdempotentMixin, APIView):
         numbering_pattern = serializers.CharField(max_length=120, required=False,
                                                   help_text="e.g. {category}-{region}-{yyyy}-{seq:05}")
         review_interval_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
+        default_kind = serializers.ChoiceField(choices=CustomerKind.choices, required=False,
+                                               help_text="what a new file of the category is when `kind` is not given")
         is_active = serializers.BooleanField(required=False)
         sort = serializers.IntegerField(required=False, min_value=0, max_value=100_000)
 

@@ -239,7 +239,8 @@ class TraceabilityRowOutput(serializers.ModelSerializer):
 class CategoryOutput(serializers.ModelSerializer):
     class Meta:
         model = ArchiveCategory
-        fields = ["id", "code", "name", "description", "numbering_pattern", "review_interval_days", "is_active", "sort"]
+        fields = ["id", "code", "name", "description", "numbering_pattern", "review_interval_days", "default_kind",
+                  "is_active", "sort"]
 
 
 class ChoiceOption(serializers.Serializer):

@@ -296,6 +296,7 @@ class CustomerRows:
             return None
         first_contact = plain.get("first_contact_on") or self.today
         record = {
+            "kind": category.default_kind,  # no 类型 column or cell: customer_create's default
             **plain,
             "first_contact_on": first_contact,
             "creation_due_on": first_contact + dt.timedelta(days=self.settings.creation_deadline_days),

@@ -3,6 +3,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class CustomerKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("个人")
+    ENTERPRISE = "enterprise", _("企业")
+
+
 class ArchiveCategory(models.Model):
     code = models.SlugField(_("代码"), max_length=30, unique=True,
                             help_text=_("用于档案编号，如 JXS"))
@@ -12,6 +17,10 @@ class ArchiveCategory(models.Model):
     numbering_pattern = models.CharField(_("编号规则"), max_length=120, default="{category}-{yyyy}-{seq:05}")
     # Days between reviews of a file in this category; None = no cadence from the category.
     review_interval_days = models.PositiveIntegerField(_("更新周期（天）"), null=True, blank=True)
+    # What a new file of the category is unless told otherwise (个人客户, 购房客户, 车主 are
+    # people): the web form starts there, and the API and imports use it when `kind` is absent.
+    default_kind = models.CharField(_("默认客户类型"), max_length=20, choices=CustomerKind.choices,
+                                    default=CustomerKind.ENTERPRISE)
     is_active = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveIntegerField(default=0)
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from .categories import CustomerKind
+
 
 class CustomerState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -62,9 +64,7 @@ class CustomerQuerySet(models.QuerySet):
 
 
 class Customer(models.Model):
-    class Kind(models.TextChoices):
-        INDIVIDUAL = "individual", _("个人")
-        ENTERPRISE = "enterprise", _("企业")
+    Kind = CustomerKind  # one choice set for files and their categories' defaults
 
     class CompanySize(models.TextChoices):
         MICRO = "micro", _("微型")

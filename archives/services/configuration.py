@@ -17,7 +17,8 @@ from ..models import (
 )
 from .records import _full_clean
 
-CATEGORY_FIELDS = ["code", "name", "description", "numbering_pattern", "review_interval_days", "is_active", "sort"]
+CATEGORY_FIELDS = ["code", "name", "description", "numbering_pattern", "review_interval_days", "default_kind",
+                   "is_active", "sort"]
 FIELD_FIELDS = ["label", "field_type", "required", "searchable", "choices", "help_text", "sort"]
 DUPLICATE = errors.ErrorCode("duplicate", "“{value}”已存在。", "“{value}” already exists.", 409)
 

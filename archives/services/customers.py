@@ -204,6 +204,7 @@ def customer_create(*, actor, category, name: str, owner=None, contacts: list | 
     plain, refs, contact_rows, custom = _validated(
         lambda: _clean_plain({"name": name, **data}), lambda: _resolve_refs(data),
         lambda: _clean_contacts(contacts), lambda: clean_custom_values(category, custom_fields or {}))
+    plain.setdefault("kind", category.default_kind)  # not given: what the category's files usually are
     settings = ArchiveSettings.load()
     first_contact = plain.get("first_contact_on") or timezone.localdate()
     customer = Customer(

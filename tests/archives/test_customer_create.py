@@ -119,3 +119,10 @@ def test_a_rolled_back_creation_does_not_burn_a_number(company, new_customer):
         new_customer(category="gr", name="乙", custom_fields={"id_number": "bad"})
     third = new_customer(category="gr", name="丙")
     assert int(third.archive_number[-5:]) == int(first.archive_number[-5:]) + 1
+
+
+def test_a_file_is_of_its_categorys_default_kind_unless_told(company, new_customer):
+    person = new_customer(category="gr", name="张伟", region="east")
+    dealer = new_customer(category="jxs", name="华东医药")
+    told = new_customer(category="gr", name="个体药店有限公司", kind="enterprise")
+    assert (person.kind, dealer.kind, told.kind) == ("individual", "enterprise", "enterprise")

@@ -202,6 +202,7 @@ def test_apply_writes_exactly_the_good_rows(company, importer):
     zhang, chen = customers["张伟"], customers["陈静"]
     assert (zhang.archive_number, chen.archive_number) == (f"GR-{YEAR}-00001", f"GR-{YEAR}-00002")
     assert zhang.custom_fields == {"id_number": "11010519491231002X"}
+    assert zhang.kind == chen.kind == "individual"  # no 类型 column: 个人客户's default
     assert (zhang.region.code, zhang.grade.code, chen.region.code) == ("east", "A", "south")
     assert zhang.owner == company.owner and zhang.created_by == company.owner and zhang.state == "draft"
     assert zhang.creation_due_on == zhang.first_contact_on + dt.timedelta(days=7)

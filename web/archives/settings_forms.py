@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangan.accounts.models import User
 from dangan.archives.models import CustomFieldType, Department
+from dangan.archives.models.categories import CustomerKind
 
 
 def company_users():
@@ -29,8 +30,17 @@ class CategoryForm(forms.Form):
     numbering_pattern = forms.CharField(label=_("编号规则"), max_length=120, initial="{category}-{yyyy}-{seq:05}",
                                         help_text=_("可用 {category} {region} {department} {yyyy} {seq:05} 等"))
     review_interval_days = forms.IntegerField(label=_("更新周期（天）"), required=False, min_value=1, max_value=3650)
+    default_kind = forms.ChoiceField(label=_("默认客户类型"), choices=CustomerKind.choices, initial=CustomerKind.ENTERPRISE,
+                                     required=False, help_text=_("新建档案时预选的客户类型"))
     description = forms.CharField(label=_("说明"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_default_kind(self) -> str:
+        return self.cleaned_data["default_kind"] or CustomerKind.ENTERPRISE
+
+
+class CategoryKindForm(forms.Form):
+    default_kind = forms.ChoiceField(label=_("默认客户类型"), choices=CustomerKind.choices)
 
 
 class FieldForm(forms.Form):

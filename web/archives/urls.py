@@ -49,6 +49,7 @@ urlpatterns = [
     path("settings/", settings_views.settings_index, name="settings"),
     path("settings/categories/", settings_views.category_create, name="settings-category-create"),
     path("settings/categories/<int:pk>/", settings_views.category_detail, name="settings-category"),
+    path("settings/categories/<int:pk>/kind/", settings_views.category_kind, name="settings-category-kind"),
     path("settings/categories/<int:pk>/fields/", settings_views.field_create, name="settings-field-create"),
     path("settings/fields/<int:pk>/label/", settings_views.field_rename, name="settings-field-rename"),
     path("settings/fields/<int:pk>/deactivate/", settings_views.field_deactivate, name="settings-field-deactivate"),

@@ -214,3 +214,18 @@ def test_values_the_database_cannot_hold_are_refused_not_crashed_on(company, api
                       content_type=JSON)
     assert refs.status_code == 400 and {"grade", "department"} <= set(refs.json()["error"]["fields"])
     assert not Customer.objects.filter(name="某药店").exists()
+
+
+def test_a_categorys_default_kind_is_set_and_used_when_a_file_gives_none(company, api):
+    admin = api(company.admin)
+    categories = {c["code"]: c for c in admin.get("/api/v1/categories/").json()}
+    assert (categories["gr"]["default_kind"], categories["jxs"]["default_kind"]) == ("individual", "enterprise")
+    bad = admin.patch(f"/api/v1/categories/{categories['jxs']['id']}/", {"default_kind": "alien"}, content_type=JSON)
+    assert bad.status_code == 400 and "default_kind" in bad.json()["error"]["fields"]
+    changed = admin.patch(f"/api/v1/categories/{categories['jxs']['id']}/", {"default_kind": "individual"},
+                          content_type=JSON)
+    assert changed.status_code == 200 and changed.json()["default_kind"] == "individual"
+    created = api(company.owner).post("/api/v1/customers/", {"category": categories["jxs"]["id"], "name": "赵六"},
+                                      content_type=JSON)
+    assert created.status_code == 201, created.json()
+    assert created.json()["kind"] == "individual"

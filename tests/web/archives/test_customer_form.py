@@ -28,6 +28,13 @@ def test_new_file_starts_by_choosing_a_category(company, web):
     assert "先选择档案类别" in page and "经销商" in page and "车主" in page
 
 
+def test_the_new_form_starts_at_the_categorys_default_kind(company, web):
+    client = web(company.owner)
+    for code, kind in (("gr", "individual"), ("jxs", "enterprise")):
+        page = client.get("/customers/new/", {"category": ArchiveCategory.objects.get(code=code).pk}).content.decode()
+        assert f'value="{kind}" checked' in page or f'<option value="{kind}" selected' in page, code
+
+
 def test_the_form_is_generated_from_the_categorys_fields(company, web, category_with_fields):
     page = text_of(web(company.owner).get("/customers/new/", {"category": category_with_fields.pk}))
     assert "车主档案信息" in page

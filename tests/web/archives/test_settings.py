@@ -95,3 +95,19 @@ def test_unknown_settings_objects_are_not_found(company, web, url):
     client = web(company.admin)
     response = client.post(url) if "deactivate" in url else client.get(url)
     assert response.status_code == 404
+
+
+def test_a_categorys_default_kind_is_changed_on_its_page(company, web):
+    category = ArchiveCategory.objects.get(code="px")
+    client = web(company.admin)
+    assert 'name="default_kind"' in text_of(client.get(f"/settings/categories/{category.pk}/"))
+    refused = client.post(f"/settings/categories/{category.pk}/kind/", {"default_kind": "alien"})
+    assert refused.status_code == 302
+    category.refresh_from_db()
+    assert category.default_kind == "enterprise"
+    saved = client.post(f"/settings/categories/{category.pk}/kind/", {"default_kind": "individual"})
+    assert saved.status_code == 302 and saved["Location"] == f"/settings/categories/{category.pk}/"
+    category.refresh_from_db()
+    assert category.default_kind == "individual"
+    assert web(company.owner).post(f"/settings/categories/{category.pk}/kind/",
+                                   {"default_kind": "enterprise"}).status_code == 403

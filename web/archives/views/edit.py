@@ -42,7 +42,8 @@ def customer_create(request):
     if refused:
         return refused
     if request.method == "GET":
-        return _render(request, CustomerForm(category=category, initial={"kind": "enterprise"}), ContactFormSet(prefix="contacts"))
+        return _render(request, CustomerForm(category=category, initial={"kind": category.default_kind}),
+                       ContactFormSet(prefix="contacts"))
     form = CustomerForm(request.POST, category=category)
     contacts = ContactFormSet(request.POST, prefix="contacts")
     if not (form.is_valid() & contacts.is_valid()):

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 from dangan.archives.models import (
     ArchiveCategory, ClassificationScheme, ClassificationTerm, CustomFieldDefinition, Department,
 )
+from dangan.archives.models.categories import CustomerKind
 from dangan.archives.services import configuration as config
 from dangan.platform.errors import ApplicationError
 
 from ...common import add_service_errors, admin_required, flash_error, found
 from ..settings_forms import (
-    CategoryForm, DepartmentForm, FieldForm, FieldLabelForm, MembersForm, TermForm, TermNameForm,
+    CategoryForm, CategoryKindForm, DepartmentForm, FieldForm, FieldLabelForm, MembersForm, TermForm, TermNameForm,
 )
 
 
@@ -59,7 +60,7 @@ def category_create(request):
 def _category_page(request, category, form=None, status=200):
     return _page(request, "archives/settings/category.html", {
         "category": category, "fields": category.fields.all(), "form": form or FieldForm(),
-        "label_form": FieldLabelForm(), "active": "categories"}, status)
+        "label_form": FieldLabelForm(), "kind_choices": CustomerKind.choices, "active": "categories"}, status)
 
 
 @login_required
@@ -67,6 +68,20 @@ def _category_page(request, category, form=None, status=200):
 @require_GET
 def category_detail(request, pk: int):
     return _category_page(request, found(ArchiveCategory.objects.filter(pk=pk).first()))
+
+
+@login_required
+@admin_required
+@require_POST
+def category_kind(request, pk: int):
+    category = found(ArchiveCategory.objects.filter(pk=pk).first())
+    form = CategoryKindForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择个人或企业。"))
+        return redirect("archives:settings-category", pk=category.pk)
+    config.category_update(actor=request.user, category=category, **form.cleaned_data)
+    messages.success(request, _("“%(name)s”的默认客户类型已保存。") % {"name": category.name})
+    return redirect("archives:settings-category", pk=category.pk)
 
 
 @login_required
