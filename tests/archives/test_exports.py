@@ -64,7 +64,7 @@ def test_basic_fields_contacts_and_custom_fields_by_label(company, new_customer)
     record = exports.export_start(actor=company.owner, filters={"category": buyer.category_id})
     [row] = rows_of(record)
     assert row["档案编号"] == buyer.archive_number and row["客户名称"] == "购房人赵"
-    assert (row["档案类别"], row["地区"], row["客户等级"], row["客户类型"]) == ("购房客户", "华南片区", "A 级", "企业")
+    assert (row["档案类别"], row["地区"], row["客户等级"], row["客户类型"]) == ("购房客户", "华南片区", "A 级", "个人")  # 购房客户 files default to 个人
     assert (row["重点客户"], row["与本公司交易时间"], row["地址"]) == ("是", dt.datetime(2025, 5, 1), "广州市天河区")
     assert (row["负责人（业务员）"], row["状态"], row["建档人"]) == (company.owner.email, "草稿", company.owner.email)
     assert (row["联系人"], row["电话"], row["电子邮箱"], row["职务"]) == ("赵一", "13800000001", "zhao@x.cn", "本人")

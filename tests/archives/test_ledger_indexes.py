@@ -18,7 +18,7 @@ def _plan(queryset, *settings: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize(("filters", "index"), [({"batch": "B2603"}, "archives_ledger_batch_idx"),
+@pytest.mark.parametrize(("filters", "index"), [({"batch": "B2603"}, "archives_ledger_batch_cov"),
                                                 ({"item_number": "AMX-24"}, "archives_ledger_item_idx")])
 def test_a_trace_page_reads_its_deliveries_in_index_order_without_sorting(company, new_customer, filters, index):
     customer = new_customer()

@@ -126,7 +126,7 @@ def test_signup_to_filed_customer_found_by_initials_and_charted(browser_session,
     expect(admin_page.get_by_role("heading", level=1)).to_contain_text("汽车客户")
     admin_page.get_by_label("键").fill("plate_no")
     admin_page.locator("#id_label").fill("车牌号")
-    admin_page.get_by_label("类型").select_option("text")
+    admin_page.locator("#id_field_type").select_option("text")  # 类型 of the new field (not 默认客户类型)
     admin_page.get_by_label("必填").check()
     admin_page.get_by_label("可搜索").check()
     admin_page.get_by_role("button", name="添加字段").click()
