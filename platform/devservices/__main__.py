@@ -143,6 +143,28 @@ def wait_while_running(children: list[subprocess.Popen], *, parent: int, interva
         time.sleep(interval)
 
 
+def wait_until_serving(url: str, server: subprocess.Popen, *, timeout: float = 60.0, interval: float = 0.2) -> bool:
+    """Whether `url` answered (any HTTP status) before `timeout`: False as soon as `server` has
+    ended, or at the timeout. `make run` prints its URLs only once they answer: runserver checks
+    the project and binds its port a few seconds after it starts, and a URL opened before then
+    is refused."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answered, if not with 200
+        except OSError:  # refused or reset: not listening yet
+            time.sleep(interval)
+    return False
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     parent = os.getppid()
     _stop_on_signals()
@@ -168,9 +190,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         children.append(spawn_child(
             [*celery, "beat", "-l", "INFO", "-s", str(DEFAULT_VAR_DIR / "celerybeat-schedule")],
             env=env, cwd=REPO_ROOT, stdout=open(logs / "beat.log", "ab"), stderr=subprocess.STDOUT))
-        children.append(spawn_child(
-            [PYTHON, "manage.py", "runserver", f"0.0.0.0:{args.port}"], env=env, cwd=REPO_ROOT))
-        time.sleep(1.5)
+        web = spawn_child([PYTHON, "manage.py", "runserver", f"0.0.0.0:{args.port}"], env=env, cwd=REPO_ROOT)
+        children.append(web)
+        if not wait_until_serving(f"http://127.0.0.1:{args.port}/healthz", web):
+            print(f"[dangan] the web server did not start on port {args.port} (its output is above); stopping.",
+                  file=sys.stderr, flush=True)
+            return 1
         print(
             "\n"
             f"  Dangan is running.\n"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dangan.platform.devservices.__main__ import spawn_child, stop_children, wait_while_running
+from dangan.platform.devservices.__main__ import spawn_child, stop_children, wait_until_serving, wait_while_running
 from dangan.platform.devservices.services import REPO_ROOT
 from tests.polling import wait_for
 
@@ -186,3 +186,56 @@ def test_the_runner_stops_waiting_when_a_child_ends():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     assert wait_while_running([child], parent=os.getppid(), interval=0.01) == "child ended"
+
+
+@pytest.fixture
+def idle_server_process():
+    """A stand-in for runserver: a process that stays up until the test ends."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_urls_are_printed_only_once_the_web_server_answers(idle_server_process):
+    import http.server
+    import threading
+
+    port = free_port()
+    servers = []
+
+    def listen_later():
+        time.sleep(0.6)  # runserver binds its port seconds after it starts
+        server = http.server.HTTPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler)
+        servers.append(server)
+        server.serve_forever(poll_interval=0.05)
+
+    threading.Thread(target=listen_later, daemon=True).start()
+    started = time.monotonic()
+    try:
+        # BaseHTTPRequestHandler answers 501 to GET: any answer means it is listening.
+        assert wait_until_serving(f"http://127.0.0.1:{port}/healthz", idle_server_process, timeout=10, interval=0.05)
+        assert time.monotonic() - started >= 0.5
+    finally:
+        wait_for(lambda: servers, "the stand-in server", timeout=5)
+        servers[0].shutdown()
+        servers[0].server_close()
+
+
+def test_waiting_for_the_web_server_ends_when_it_exits():
+    crashed = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    crashed.wait()
+    started = time.monotonic()
+    assert not wait_until_serving(f"http://127.0.0.1:{free_port()}/healthz", crashed, timeout=30, interval=0.05)
+    assert time.monotonic() - started < 5
+
+
+def test_waiting_for_the_web_server_gives_up_at_the_timeout(idle_server_process):
+    assert not wait_until_serving(f"http://127.0.0.1:{free_port()}/healthz", idle_server_process, timeout=0.5,
+                                  interval=0.05)
