@@ -23,7 +23,10 @@ SOURCES = [("web", ("templates", "accounts", "archives", "public", "templatetags
            ("archives/models", ("*.py",)),
            # the register models' state and choice labels, shown on the register pages; retention's
            # and access's on the disposition and query-log pages
-           ("governance/models", ("borrowing.py", "pickups.py", "retention.py", "access.py"))]
+           ("governance/models", ("borrowing.py", "pickups.py", "retention.py", "access.py")),
+           ("governance", ("audit_labels.py",)),  # the audit page's action names
+           # the password rules' field names, inside Django's own (translated) sentences
+           ("accounts", ("password_validation.py",))]
 
 
 def copy_sources(into: Path) -> None:

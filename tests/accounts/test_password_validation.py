@@ -27,3 +27,27 @@ def test_the_length_rule_is_explained_in_chinese():
 
 def test_a_long_enough_password_passes_the_length_rule():
     assert validate_password("Qz7#kp-Archive-2026") is None  # it raises when a rule refuses
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh-hans", "密码跟 电子邮箱 太相似了。"),
+    ("en", "The password is too similar to the email."),
+])
+def test_a_password_like_the_email_is_refused_naming_the_field_in_the_pages_language(language, expected):
+    from dangan.accounts.models import User
+
+    user = User(email="zhangsan.archive@demo.example", full_name="张三")
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        validate_password("zhangsan.archive", user)
+    assert expected in refused.value.messages
+    assert [error.code for error in refused.value.error_list] == ["password_too_similar"]
+
+
+def test_a_password_like_the_name_is_refused_too():
+    from dangan.accounts.models import User
+
+    user = User(email="someone@demo.example", full_name="Zhang Sanfeng")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        validate_password("zhangsanfeng", user)
+    assert "密码跟 姓名 太相似了。" in refused.value.messages
+    assert validate_password("Qz7#kp-Archive-2026", user) is None

@@ -87,6 +87,7 @@ def test_the_auditor_verifies_the_chain_and_sees_tampering(company, web, auditor
     client = web(auditor)
     page = text_of(client.get(AUDIT))
     assert "校验审计链" in page and "customer.create" in page
+    assert "客户档案 · 新建" in page  # the code, and what it means
     assert "校验通过" in text_of(client.post(f"{AUDIT}verify/"))
     tamper.protection_off()
     tamper.sql(f"UPDATE {tamper.TABLE} SET action = 'customer.nothing' "
@@ -111,3 +112,11 @@ def test_others_get_403_including_administrators(company, web, new_customer):
 def test_the_menu_leads_auditors_to_their_pages(company, web, auditor):
     html = text_of(web(auditor).get(LOG))
     assert 'href="/access-log/"' in html and 'href="/audit-chain/"' in html and 'href="/legal-holds/"' in html
+
+
+def test_the_audit_page_names_actions_in_english_too(company, web, auditor, new_customer):
+    new_customer()
+    client = web(auditor)
+    client.cookies["django_language"] = "en"
+    page = text_of(client.get(AUDIT, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Customer file · created" in page and "customer.create" in page
