@@ -19,6 +19,7 @@ from dangan.platform.errors import ApplicationError
 from .. import errors, numbering
 from ..custom_fields import PHONE_PATTERN, clean_custom_values
 from ..models import ArchiveCategory, ArchiveSettings, ChangeRequest, Contact, Customer, CustomerState, Department
+from . import notifications
 from ._common import department_for, jsonable, lock_customer, record_history, supervises, term_for
 from .search_index import refresh_search
 
@@ -317,6 +318,7 @@ def customer_update(*, actor, customer: Customer, data: dict, reason: str = "",
         audit_record(actor=actor, action="change_request.create", obj=change_request,
                      summary={"customer": customer.pk, "archive_number": customer.archive_number,
                               "fields": sorted(held)})
+        notifications.change_requested(change_request, actor=actor)
     if direct:
         _apply(customer, direct)
         record_history(customer=customer, actor=actor, action="update", reason=reason, changes=direct)
@@ -390,6 +392,7 @@ def change_request_approve(*, actor, change_request: ChangeRequest, reason: str 
     audit_record(actor=actor, action="change_request.approve", obj=change_request,
                  summary={"customer": customer.pk, "archive_number": customer.archive_number,
                           "fields": sorted(changes)})
+    notifications.change_decided(change_request, actor=actor)
     return customer
 
 
@@ -410,6 +413,7 @@ def change_request_reject(*, actor, change_request: ChangeRequest, reason: str) 
                    change_request=change_request)
     audit_record(actor=actor, action="change_request.reject", obj=change_request,
                  summary={"customer": customer.pk, "archive_number": customer.archive_number})
+    notifications.change_decided(change_request, actor=actor)
     return change_request
 
 

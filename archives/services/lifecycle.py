@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings as django_settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +17,7 @@ from dangan.platform.errors import ApplicationError
 
 from .. import errors
 from ..models import ArchiveSettings, CadenceRule, Customer, CustomerState, Notification
+from . import notifications
 from ._common import lock_customer, record_history, supervises
 
 
@@ -65,6 +65,7 @@ def customer_submit(*, actor, customer: Customer) -> Customer:
     customer.save()
     record_history(customer=customer, actor=actor, action="submit")
     _audit(actor, "customer.submit", customer)
+    notifications.file_submitted(customer, actor=actor)
     return customer
 
 
@@ -89,6 +90,7 @@ def customer_approve(*, actor, customer: Customer) -> Customer:
     customer.save()
     record_history(customer=customer, actor=actor, action="approve")
     _audit(actor, "customer.approve", customer)
+    notifications.file_approved(customer, actor=actor)
     return customer
 
 
@@ -112,8 +114,7 @@ def customer_return(*, actor, customer: Customer, reason: str) -> Customer:
     customer.save()
     record_history(customer=customer, actor=actor, action="return", reason=reason)
     _audit(actor, "customer.return", customer)
-    Notification.objects.create(recipient=customer.owner, kind="file_returned", customer=customer,
-                                message=f"档案 {customer.archive_number} 被退回修改：{reason.strip()[:200]}")
+    notifications.file_returned(customer, actor=actor, reason=reason)
     return customer
 
 
@@ -139,6 +140,7 @@ def customer_file(*, actor, customer: Customer) -> Customer:
     record_history(customer=customer, actor=actor, action="file")
     retention_recompute(customer=customer)  # filing starts the retention period
     _audit(actor, "customer.file", customer)
+    notifications.file_filed(customer, actor=actor)
     return customer
 
 
@@ -196,12 +198,7 @@ def customer_reactivate(*, actor, customer: Customer) -> Customer:
 
 
 def _notify(customer: Customer, kind: str, message: str) -> None:
-    Notification.objects.create(recipient=customer.owner, kind=kind, customer=customer, message=message)
-    if customer.owner.email:
-        recipient = customer.owner.email
-        transaction.on_commit(lambda: send_mail(
-            subject=f"[档案] {message[:60]}", message=message, from_email=django_settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient], fail_silently=True))
+    notifications.notify([customer.owner], kind=kind, customer=customer, message=message)
 
 
 @transaction.atomic

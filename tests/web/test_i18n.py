@@ -53,7 +53,9 @@ def _entries(text: str):
                 return None
             return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1)))
 
-        strs = [joined(r"msgstr(?:\[\d\])?")] + re.findall(r'^msgstr\[[1-9]\] "(.*)"', block, re.M)
+        # every msgstr (msgstr[0], msgstr[1] … of a plural), each possibly over several lines
+        strs = ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', value))
+                for value in re.findall(r'^msgstr(?:\[\d\])? ("(?:.|\n")*?)(?=\n[a-z#]|\Z)', block, re.M)]
         yield joined("msgctxt"), joined("msgid"), strs, flags
 
 
