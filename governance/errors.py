@@ -63,6 +63,11 @@ LOAN_DUE_PASSED = ErrorCode("loan_due_date_passed", "应还日期 {due} 已过�
                             "The due date {due} has passed; request the loan again.", 409)
 DOCUMENT_NOT_OF_FILE = ErrorCode("document_not_of_file", "所选资料不属于该客户档案。",
                                  "The document does not belong to this customer file.")
+LOAN_NO_APPROVER = ErrorCode(
+    "loan_no_approver",
+    "目前没有人能审批这份借阅申请：须由借阅人的部门领导或以下角色审批：{roles}，但公司里没有相应的人员。请联系管理员。",
+    "Nobody can decide this loan request now: it needs the borrower's department head or a holder of: {roles}, "
+    "and nobody in the company is. Ask your administrator.", 409)
 LOAN_NO_PAPER = ErrorCode("loan_no_paper_location", "该档案（资料）没有登记纸质原件的存放位置，不能借出纸质原件。",
                           "No paper location is recorded for this file or document; its paper cannot be lent.", 409)
 LOAN_PAPER_OUT = ErrorCode("loan_paper_already_out", "纸质原件已借出（{number}，借阅人 {borrower}，应还日期 {due}）。",

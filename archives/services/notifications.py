@@ -38,11 +38,14 @@ def notify(recipients: Iterable, *, kind: str, message: str, customer: Customer 
     return list(people.values())
 
 
-def settle(customer: Customer, *kinds: str) -> int:
-    """Mark read everyone's unread `kinds` notifications about `customer`: the task they
-    announced (a review, a filing) is done, whoever did it, and stays off their dashboards."""
-    return Notification.objects.filter(customer=customer, kind__in=kinds, read_at__isnull=True).update(
-        read_at=timezone.now())
+def settle(customer: Customer, *kinds: str, mentioning: str = "") -> int:
+    """Mark read everyone's unread `kinds` notifications about `customer` (those whose message
+    names `mentioning`, where given: one loan of several): the task they announced (a review,
+    a filing, a decision) is done, whoever did it, and stays off their dashboards."""
+    unread = Notification.objects.filter(customer=customer, kind__in=kinds, read_at__isnull=True)
+    if mentioning:
+        unread = unread.filter(message__contains=mentioning)
+    return unread.update(read_at=timezone.now())
 
 
 def reviewers_of(owner):

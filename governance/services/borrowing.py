@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings as django_settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from dangan.accounts import roles, two_factor
+from dangan.archives.services import notifications
 from dangan.platform.errors import ApplicationError
 
 from .. import errors
@@ -154,17 +153,11 @@ def _paper_holder(loan: Loan) -> Loan | None:
     return others.select_related("borrower").first()
 
 
-def _notify(user, *, kind: str, message: str, customer=None) -> dict:
-    """An in-app notification now and an e-mail after commit; returns who was told."""
-    from dangan.archives.models import Notification
-
-    Notification.objects.create(recipient=user, kind=kind, customer=customer, message=message[:500])
-    if user.email:
-        address = user.email
-        transaction.on_commit(lambda: send_mail(
-            subject=f"[档案] {message[:60]}", message=message, from_email=django_settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[address], fail_silently=True))
-    return {"id": user.pk, "name": user.full_name, "email": user.email}
+def _notify(people, *, kind: str, message: str, customer=None) -> list[dict]:
+    """An in-app notification now and an e-mail after commit for each active person; returns
+    who was told."""
+    told = notifications.notify(people, kind=kind, customer=customer, message=message)
+    return [{"id": person.pk, "name": person.full_name, "email": person.email} for person in told]
 
 
 def _audit(actor, action: str, loan: Loan, **extra) -> None:
@@ -203,7 +196,16 @@ def loan_request(*, actor, customer, medium: str, purpose: str, due_date: dt.dat
     # A register number people can read out: the year and the row's own sequence.
     loan.number = f"JY-{today.year}-{loan.pk:06d}"
     loan.save(update_fields=["number"])
+    # A request nobody may decide would wait for ever without a word: refused now instead.
+    approvers = approvers_for(loan)
+    if not approvers:
+        classified = loan.customer is not None and is_classified(loan.customer, loan.document)
+        raise ApplicationError(errors.LOAN_NO_APPROVER, roles="、".join(
+            classified_approver_roles() if classified else policy["approver_roles"]))
     _audit(actor, "loan.request", loan, due_date=due_date)
+    notifications.notify(approvers, kind="loan_requested", customer=customer, actor=actor,
+                         message=f"借阅申请 {loan.number}（档案 {loan.archive_number}，{loan.get_medium_display()}）"
+                                 f"已由 {actor.full_name} 提交，待您审批。用途：{loan.purpose[:200]}")
     return loan
 
 
@@ -249,6 +251,25 @@ class DecisionRights:
         raise ApplicationError(errors.LOAN_APPROVER_REQUIRED, roles="、".join(self.allowed))
 
 
+def approvers_for(loan: Loan) -> list:
+    """Everyone who may decide `loan` now (DecisionRights asked of each holder of an approving
+    role): its borrower's department heads, the company-wide approvers, or for a classified
+    file the confidentiality approvers."""
+    from dangan.accounts.models import User
+
+    classified = loan.customer is not None and is_classified(loan.customer, loan.document)
+    names = classified_approver_roles() if classified else borrowing_policy()["approver_roles"]
+    candidates = User.objects.filter(is_active=True, groups__name__in=names).exclude(pk=loan.borrower_id)
+    found = []
+    for person in candidates.distinct().order_by("pk"):
+        try:
+            DecisionRights(person).role_for(loan)
+        except ApplicationError:
+            continue
+        found.append(person)
+    return found
+
+
 def approver_role_for(actor, loan: Loan) -> str:
     """The role in which `actor` may decide `loan` now (see DecisionRights)."""
     return DecisionRights(actor).role_for(loan)
@@ -263,6 +284,8 @@ def _decide(actor, loan: Loan, state: str, reason: str) -> Loan:
     loan.state, loan.approver, loan.approver_snapshot = state, actor, snapshot
     loan.decided_at, loan.decision_reason = timezone.now(), (reason or "").strip()[:2000]
     loan.save()
+    if loan.customer_id:
+        notifications.settle(loan.customer, "loan_requested", mentioning=f"{loan.number}（")
     return loan
 
 
@@ -272,7 +295,7 @@ def loan_approve(*, actor, loan: Loan, reason: str = "") -> Loan:
     loan = _lock(loan)
     _require_state(loan, [Loan.State.REQUESTED], "approve")
     _decide(actor, loan, Loan.State.APPROVED, reason)
-    _notify(loan.borrower, kind="loan_approved", customer=loan.customer,
+    _notify([loan.borrower], kind="loan_approved", customer=loan.customer,
             message=f"借阅申请 {loan.number}（档案 {loan.archive_number}）已批准，请到档案管理员处办理借出。")
     _audit(actor, "loan.approve", loan, role=loan.approver_snapshot["role"])
     return loan
@@ -286,7 +309,7 @@ def loan_reject(*, actor, loan: Loan, reason: str) -> Loan:
     loan = _lock(loan)
     _require_state(loan, [Loan.State.REQUESTED], "reject")
     _decide(actor, loan, Loan.State.REJECTED, reason)
-    _notify(loan.borrower, kind="loan_rejected", customer=loan.customer,
+    _notify([loan.borrower], kind="loan_rejected", customer=loan.customer,
             message=f"借阅申请 {loan.number}（档案 {loan.archive_number}）被驳回：{loan.decision_reason}")
     _audit(actor, "loan.reject", loan, role=loan.approver_snapshot["role"])
     return loan
@@ -422,8 +445,7 @@ def loan_overdue_sweep(*, today: dt.date | None = None) -> dict:
         message = (f"借阅 {loan.number}（档案 {loan.archive_number}，纸质原件）应于 {loan.due_date} 归还，"
                    f"已逾期 {days} 天，请尽快归还档案管理员。")
         people = [loan.borrower] + [p for p in (loan.lent_by,) if p and p.is_active and p.pk != loan.borrower_id]
-        recipients = [_notify(person, kind="loan_overdue", customer=loan.customer, message=message)
-                      for person in people]
+        recipients = _notify(people, kind="loan_overdue", customer=loan.customer, message=message)
         LoanReminder.objects.create(loan=loan, sent_on=today, days_overdue=days, recipients=recipients)
         reminded.append(loan.number)
 

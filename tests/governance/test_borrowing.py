@@ -100,9 +100,15 @@ def test_nobody_approves_their_own_loan(company, archive, loan_at):
     own = loan_at(borrower=company.supervisor)
     error = _refused(borrowing.loan_approve, actor=company.supervisor, loan=own)
     assert error.code == "loan_self_approval_forbidden" and error.status == 403
+    from dangan.accounts.models import User
+
+    # Someone else must be able to decide the deputy's request, or it is refused when made.
+    general = User.objects.create_user(email="gm@x.cn", password="pw-Registers-2026", full_name="冯总")
+    general.groups.set(Group.objects.filter(name=roles.GENERAL_MANAGER))
     deputy_own = loan_at(borrower=archive.deputy)
     assert _refused(borrowing.loan_approve, actor=archive.deputy, loan=deputy_own).code == \
         "loan_self_approval_forbidden"
+    assert [person.pk for person in borrowing.approvers_for(deputy_own)] == [general.pk]
     assert borrowing.loan_approve(actor=archive.deputy, loan=own).state == "approved"
 
 
@@ -261,3 +267,41 @@ def test_loans_are_seen_by_the_people_they_concern(company, archive, loan_at):
     assert {loan.pk for loan in loan_list(user=company.custodian, filters={"q": own.number})} == {own.pk}
     actions = loan_actions(user=company.owner, loans=[own])
     assert actions[own.pk] == {"cancel"}
+
+
+def test_a_request_tells_everyone_who_may_decide_it(company, archive, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from dangan.archives.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        loan = borrowing.loan_request(actor=company.owner, customer=archive.customer, medium="paper",
+                                      purpose="客户对账", due_date=days_from_today(7))
+    # 张三's department manager and the company-wide deputy; not 钱主管 (another department).
+    assert {u.email for u in borrowing.approvers_for(loan)} == {"zhao@x.cn", "deputy@x.cn"}
+    told = Notification.objects.filter(kind="loan_requested")
+    assert {n.recipient.email for n in told} == {"zhao@x.cn", "deputy@x.cn"}
+    assert all(loan.number in n.message and "客户对账" in n.message for n in told)
+    assert sorted(address for message in mail.outbox for address in message.to) == ["deputy@x.cn", "zhao@x.cn"]
+
+    borrowing.loan_approve(actor=company.supervisor, loan=loan)
+    # Decided: off both approvers' unread lists, whoever decided.
+    assert not Notification.objects.filter(kind="loan_requested", read_at__isnull=True).exists()
+
+
+def test_a_request_nobody_could_decide_is_refused_with_the_reason(company, archive):
+    from dangan.accounts.models import User
+
+    archive.deputy.groups.clear()  # no company-wide approver left
+    loner = User.objects.create_user(email="loner@x.cn", password="pw-Registers-2026", full_name="无部门")
+    loner.groups.set(Group.objects.filter(name=roles.SALESPERSON))
+    archive.customer.owner = loner
+    archive.customer.save(update_fields=["owner"])
+    error = _refused(borrowing.loan_request, actor=loner, customer=archive.customer, medium="paper",
+                     purpose="对账", due_date=days_from_today(7))
+    assert error.code == "loan_no_approver" and error.status == 409
+    assert roles.DEPUTY_MANAGER in error.message()["zh-hans"] and "administrator" in error.message()["en"]
+    assert not Loan.objects.exists()  # nothing half-made
+    # The department's own people still can: their manager decides.
+    assert borrowing.loan_request(actor=company.owner, customer=archive.customer, medium="paper",
+                                  purpose="对账", due_date=days_from_today(7)).state == "requested"
