@@ -125,6 +125,13 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def _same_amount(stored, cleaned: str) -> bool:
+    try:
+        return stored is not None and Decimal(str(stored)) == Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def clean_custom_values(category, incoming: dict | None, *, existing: dict | None = None) -> dict:
     """Validate `incoming` against the category's active definitions and merge it over
     `existing`. Values of deactivated fields already stored are kept untouched (history keeps
@@ -151,9 +158,13 @@ def clean_custom_values(category, incoming: dict | None, *, existing: dict | Non
             result.pop(key, None)
             continue
         try:
-            result[key] = _clean_value(definition, value)
+            cleaned = _clean_value(definition, value)
         except _Invalid as exc:
             add(key, ApplicationError(errors.FIELD_INVALID, field="x", zh=exc.zh, en=exc.en))
+            continue
+        if definition.field_type == CustomFieldType.DECIMAL and _same_amount(result.get(key), cleaned):
+            continue  # "50000" for a stored "50000.00" (an exported sheet sent back): no change
+        result[key] = cleaned
     for key, definition in active.items():
         if definition.required and _is_empty(result.get(key)) and f"custom_fields.{key}" not in problems:
             add(key, ApplicationError(errors.FIELD_REQUIRED, field="x"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from dangan.platform.logging import get_logger
 
 from ..importing import errors, targets as targets_module
 from ..importing.report import clean_cell, safe_cell
-from ..models import Contact, CustomFieldDefinition, ExportRecord
+from ..models import Contact, CustomFieldDefinition, CustomFieldType, ExportRecord
 from ..selectors import customer_list
 from .imports import XLSX_TYPE, sanitize_file_name
 
@@ -109,7 +110,13 @@ def _basic_getter(target: targets_module.Target) -> Callable:
     return lambda c: getattr(c, key)
 
 
-def _custom_value(value):
+def _custom_value(value, kind: str | None = None):
+    if kind == CustomFieldType.DECIMAL and isinstance(value, str):
+        # Stored as text (no float rounding); a number in the sheet, so Excel sums and sorts it.
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
     if isinstance(value, list):
         return "，".join(str(item) for item in value)
     if isinstance(value, bool):
@@ -123,8 +130,10 @@ def _custom_columns(filters: dict, masker=None) -> list[tuple[str, Callable]]:
         definitions = definitions.filter(category_id=filters["category"])
     definitions = definitions.order_by("category__sort", "category_id", "sort", "pk")
     labels: dict[str, str] = {}
+    kinds: dict[str, str] = {}
     for definition in definitions:
         labels.setdefault(definition.key, definition.label)
+        kinds.setdefault(definition.key, definition.field_type)
     counts: dict[str, int] = {}
     for label in labels.values():
         counts[label] = counts.get(label, 0) + 1
@@ -132,7 +141,7 @@ def _custom_columns(filters: dict, masker=None) -> list[tuple[str, Callable]]:
     for key, label in labels.items():
         # The import recognises "label（key）" too, so an ambiguous label still maps back.
         header = label if counts[label] == 1 else f"{label}（{key}）"
-        getter = lambda c, key=key: _custom_value((c.custom_fields or {}).get(key))  # noqa: E731
+        getter = lambda c, key=key: _custom_value((c.custom_fields or {}).get(key), kinds[key])  # noqa: E731
         columns.append((header, _masked_custom(getter, masker, key) if masker else getter))
     return columns
 
@@ -261,7 +270,7 @@ def _cell(value):
         return None
     if isinstance(value, dt.datetime):
         return _local(value) if timezone.is_aware(value) else value
-    if isinstance(value, (str, int, float, bool, dt.date)):
+    if isinstance(value, (str, int, float, bool, dt.date, Decimal)):
         return value
     return str(value)
 

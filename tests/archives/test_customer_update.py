@@ -130,3 +130,16 @@ def test_every_problem_of_an_edit_is_reported_at_once_and_nothing_changes(compan
     customer.refresh_from_db()
     assert customer.custom_fields == {"plate_no": "京A12345"} and customer.grade.code != "Q"
     assert not CustomerChange.objects.filter(customer=customer, action="update").exists()
+
+
+def test_the_same_amount_written_differently_is_no_change(company, new_customer):
+    customer = new_customer(category="jxs", custom_fields={"credit_limit": "50000.00"})
+    customer, request = svc.customer_update(actor=company.owner, customer=customer,
+                                            data={"custom_fields": {"credit_limit": "50000"}})
+    assert request is None and customer.custom_fields["credit_limit"] == "50000.00"  # kept as stored
+    assert not CustomerChange.objects.filter(customer=customer, action="update").exists()
+    customer, _ = svc.customer_update(actor=company.owner, customer=customer,
+                                      data={"custom_fields": {"credit_limit": "50000.5"}})
+    assert customer.custom_fields["credit_limit"] == "50000.5"
+    change = CustomerChange.objects.get(customer=customer, action="update")
+    assert (change.field, change.old_value, change.new_value) == ("custom_fields.credit_limit", "50000.00", "50000.5")

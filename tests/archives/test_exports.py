@@ -138,3 +138,15 @@ def test_a_custom_field_label_with_control_characters_still_exports(company, new
     assert record.state == ExportRecord.State.DONE, record.failure
     rows = rows_of(record)
     assert [row["备注"] for row in rows if row.get("客户名称") == "控制字符客户"] == ["正常"]
+
+
+def test_decimal_custom_fields_are_numbers_in_the_sheet(company, new_customer):
+    from decimal import Decimal
+
+    new_customer(category="jxs", name="授信客户", custom_fields={"credit_limit": "50000.25"})
+    record = exports.export_start(actor=company.owner)
+    data = b"".join(object_store().iter_chunks(record.file_key))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("授信额度（元）") + 1)
+    assert cell.data_type == "n" and Decimal(str(cell.value)) == Decimal("50000.25")
