@@ -189,14 +189,24 @@ def traceability(*, user, product: str | None = None, item_number: str | None = 
                  batch: str | None = None) -> QuerySet[SalesLedgerEntry]:
     """Every delivery of a product, item number or batch, with the customer and its contacts:
     the reason the sales ledger exists (可追溯性)."""
-    entries = _deliveries_visible_to(user)
-    if batch:
-        entries = entries.filter(product_batch=batch.strip())
-    if item_number:
-        entries = entries.filter(item_number=item_number.strip())
-    if product:
-        entries = entries.filter(product_name__icontains=product.strip())
-    return (entries.select_related("customer", "customer__owner").defer("customer__search_vector")
+    return traceability_unfiltered(user=user).filter(
+        **traceability_lookups(product=product, item_number=item_number, batch=batch))
+
+
+def traceability_lookups(*, product: str | None = None, item_number: str | None = None,
+                         batch: str | None = None) -> dict:
+    """The ledger lookups of a trace's filters: a batch or an item number exactly, part of a
+    product name (the empty ones left out)."""
+    given = (("product_batch", batch), ("item_number", item_number), ("product_name__icontains", product))
+    return {lookup: value.strip() for lookup, value in given if value and value.strip()}
+
+
+def traceability_unfiltered(*, user) -> QuerySet[SalesLedgerEntry]:
+    """traceability() before its filters: every delivery `user` may see, newest first, with
+    what a trace shows of each. For callers that apply traceability_lookups themselves (the
+    trace API, which keeps the page's SQL with the filter values as parameters)."""
+    return (_deliveries_visible_to(user).select_related("customer", "customer__owner")
+            .defer("customer__search_vector")
             .prefetch_related(Prefetch("customer__contacts", queryset=Contact.objects.order_by(*CONTACT_ORDER)))
             .order_by("-sale_date", "-id"))
 

@@ -275,7 +275,9 @@ _STATEMENTS_MAX = 1000
 _UNPREPARED = object()  # this shape is always read through the ORM (see _statement)
 # Lookups whose value is one parameter converted by the field (FieldGetDbPrepValueMixin), whatever
 # it is: the integer variants (IntegerLessThan …) can turn an out-of-range value into different SQL.
-_POSITION_LOOKUPS = (lookups.LessThan, lookups.LessThanOrEqual, lookups.GreaterThan, lookups.GreaterThanOrEqual)
+_POSITION_LOOKUPS = (lookups.LessThan, lookups.LessThanOrEqual, lookups.GreaterThan, lookups.GreaterThanOrEqual,
+                     lookups.Exact)  # exact: a filter whose value is a parameter too (a trace's batch)
+_AMBIGUOUS = object()  # this read's values have no single place in the SQL: the ORM, this time only
 
 
 class PreparedValues:
@@ -342,9 +344,10 @@ class PreparedValues:
         if statement is None:
             queryset = self.queryset()
             statement = _statement(queryset, [value[1] for _, _, value in self._steps if value is not None])
-            if len(_STATEMENTS) >= _STATEMENTS_MAX:
-                _STATEMENTS.clear()
-            _STATEMENTS[shape] = statement
+            if statement is not _AMBIGUOUS:  # another read of this shape may well place its values
+                if len(_STATEMENTS) >= _STATEMENTS_MAX:
+                    _STATEMENTS.clear()
+                _STATEMENTS[shape] = statement
             return list(queryset)
         if statement is _UNPREPARED:
             return list(self.queryset())
@@ -378,6 +381,7 @@ def load_timestamps_in_c(cursor) -> None:
 def _position_value(model, name: str, value):
     """The parameter the ORM passes for `filter(**{name: value})`, or _UNPREPARED."""
     field_name, _, lookup_name = name.partition("__")
+    lookup_name = lookup_name or "exact"
     try:
         field = model._meta.get_field(field_name)
     except Exception:  # FieldDoesNotExist: the ORM says so when it builds the real queryset
@@ -391,7 +395,8 @@ def _position_value(model, name: str, value):
 
 def _statement(queryset, values: list):
     """(alias, sql, params, the index in params of each position value, names, row width) of a
-    `.values()` queryset, or _UNPREPARED when its rows cannot be read from the kept SQL alone."""
+    `.values()` queryset; _UNPREPARED when its rows cannot be read from the kept SQL alone,
+    _AMBIGUOUS when these values cannot be told apart from the other parameters."""
     query = queryset.query
     if any(value is _UNPREPARED for value in values) or queryset._iterable_class is not ValuesIterable:
         return _UNPREPARED
@@ -407,7 +412,7 @@ def _statement(queryset, values: list):
         found = [index for index, param in enumerate(params)
                  if type(param) is type(converted) and param == converted and index not in slots]
         if len(found) != 1:
-            return _UNPREPARED  # no single place to put it: the same value twice, or none
+            return _AMBIGUOUS  # no single place to put it: the same value twice, or none
         slots.append(found[0])
     names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select,
                                                           *query.annotation_select]

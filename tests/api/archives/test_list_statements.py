@@ -155,3 +155,25 @@ def test_plans_are_kept_only_for_filters_that_do_not_change_them():
     assert not selectors.plan_independent_of_values({"q": "客户"})
     assert not selectors.plan_independent_of_values({"custom.licence": "A1"})
     assert selectors.plan_independent_of_values({"q": ""})
+
+
+def test_a_value_the_sql_holds_twice_is_read_through_the_orm_that_time_only(company, new_customer):
+    """A filter value equal to another parameter of the page's SQL has no single place in it: that
+    read goes through the ORM, and the shape is still kept for the next read that has one."""
+    from dangan.archives.models import Customer
+
+    new_customer(name="甲")
+    new_customer(name="乙")
+    rows._STATEMENTS.clear()
+
+    def read(name: str) -> list:
+        # The build's own parameter is "乙": a read for the name "乙" cannot be told apart from it.
+        page = rows.PreparedValues(Customer, lambda: Customer.objects.exclude(name="乙").values("id", "name"),
+                                   key=("probe",)).filter(name=name)
+        return [row["name"] for row in page.order_by("-id")[0:5]]
+
+    assert read("乙") == []  # excluded, whatever the filter says
+    assert rows._STATEMENTS == {}  # not kept: this read's value was ambiguous
+    assert read("甲") == ["甲"]
+    assert len(rows._STATEMENTS) == 1 and next(iter(rows._STATEMENTS.values())) is not rows._UNPREPARED
+    assert read("乙") == [] and read("甲") == ["甲"]  # the kept SQL, each with its own value

@@ -132,6 +132,36 @@ def test_query_count_does_not_grow_with_the_page(company, api, new_customer):
     assert queries(2) == queries(12)
 
 
+def test_a_trace_page_is_compiled_once_and_each_request_reads_its_own_values(company, api, recall, other_company,
+                                                                              monkeypatch):
+    """The page's SQL is kept per viewer scope and filter names (api/archives/rows.py
+    PreparedValues): a later batch, item number or cursor position is a parameter of it."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    client = api(company.custodian)
+    assert len(client.get(f"{URL}?batch=B2603").json()["results"]) == 4  # compiled here, and kept
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: (
+        compiled.append(self.query.model), original(self, *args, **kwargs))[1])
+    rows = client.get(f"{URL}?batch=B2604").json()["results"]
+    assert [(row["customer"]["name"], row["quantity"], row["product_batch"]) for row in rows] == [
+        ("朝阳医院", "12.000", "B2604")]
+    assert SalesLedgerEntry not in compiled
+    first = client.get(f"{URL}?batch=B2603&page_size=2").json()
+    second = client.get(first["next"]).json()
+    assert [row["sale_date"] for row in first["results"] + second["results"]] == [
+        "2026-03-05", "2026-03-04", "2026-03-03", "2026-03-01"]
+    assert second["next"] is None
+    assert client.get(f"{URL}?batch=B9999").json()["results"] == []
+    # Another company's viewer never reads through this company's kept SQL.
+    assert other_company.get(f"{URL}?batch=B2604").json()["results"] == []
+    # A product name (LIKE) is compiled every time.
+    compiled.clear()
+    assert len(client.get(f"{URL}?product=西林").json()["results"]) == 5
+    assert SalesLedgerEntry in compiled
+
+
 def test_a_batch_page_reads_only_the_batch_index(company, api, new_customer):
     """The page of a batch trace is planned as an index-only scan of archives_ledger_batch_cov:
     every ledger column it reads is in that index (TRACE_ROW_COLUMNS), so a delivery added to
