@@ -76,6 +76,18 @@ def mask(value, kind: str):
     return _keep(text, 0, 1) if size >= 4 else STAR * size
 
 
+def masked_phone_sql(column: str) -> str:
+    """SQL giving what mask(<column>, PHONE) gives, for rows PostgreSQL builds itself (a trace
+    page's contacts, archives.selectors.trace_contacts_json). Kept beside mask(), and compared
+    with it value by value in tests/governance/test_masking.py."""
+    size = f"char_length({column})"
+    return (f"CASE WHEN {column} IS NULL OR {column} = '' THEN {column} "
+            f"WHEN {size} >= 11 THEN left({column}, 3) || repeat('{STAR}', {size} - 7) || right({column}, 4) "
+            f"WHEN {size} >= 7 THEN left({column}, 2) || repeat('{STAR}', {size} - 4) || right({column}, 2) "
+            f"WHEN {size} >= 4 THEN repeat('{STAR}', {size} - 1) || right({column}, 1) "
+            f"ELSE repeat('{STAR}', {size}) END")
+
+
 def definition_kind(field_type: str, key: str = "", label: str = "") -> str | None:
     """The sensitivity of a custom field definition, or None."""
     if field_type in _TYPED:
@@ -187,6 +199,17 @@ class Masker:
 
     def value(self, customer, kind: str, value):
         return value if self.sees_clear(customer) else mask(value, kind)
+
+    def phone_rule(self) -> tuple[str, int | None]:
+        """How this viewer sees phones, for SQL that masks them: ("clear", None) everywhere,
+        ("owner", their id) in clear on the files they own and masked elsewhere, or ("masked",
+        None) everywhere — what sees_clear decides file by file."""
+        if self._role_clear:
+            return "clear", None
+        viewer = getattr(self.viewer, "pk", None)
+        if self.policy.owner_sees_clear and viewer:
+            return "owner", int(viewer)
+        return "masked", None
 
     def contacts(self, customer, rows: list) -> list:
         """Contact rows (dicts with "phone"), masked for this viewer."""

@@ -111,6 +111,32 @@ def test_traceability_masks_contacts_on_screen_and_in_the_spreadsheet(company, a
     assert owner_rows[0]["contacts"][0]["phone"] == "13812345678"
 
 
+def test_postgresql_masks_a_phone_exactly_as_python_does(company):
+    """masked_phone_sql (trace pages) against mask(…, PHONE), value by value: every length the
+    rule distinguishes, text that is not digits, and characters beyond ASCII."""
+    values = ["", "1", "12", "123", "1234", "12345", "123456", "1234567", "12345678901", "138123456789012",
+              "+86 138-1234-5678", "010-1234", "电话一二三四五六七八", "𝟙𝟚𝟛𝟜𝟝𝟞𝟟𝟠"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT v, {masking.masked_phone_sql('v')} FROM unnest(%s::text[]) AS t(v)", [values])
+        in_sql = dict(cursor.fetchall())
+        cursor.execute(f"SELECT {masking.masked_phone_sql('NULL::text')}")
+        assert cursor.fetchone()[0] is None
+    assert {value: in_sql[value] for value in values} == {value: mask(value, masking.PHONE) for value in values}
+
+
+def test_trace_phones_follow_the_policy_as_it_changes(company, api, individual):
+    """The trace page keeps its SQL per viewer (api/archives/traceability.py): a policy change
+    shows on the next request all the same."""
+    url = "/api/v1/traceability/"
+    supervisor = api(company.supervisor)
+    assert supervisor.get(url, {"batch": "B2603"}).json()["results"][0]["contacts"][0]["phone"] == "138****5678"
+    masking_policy_update(actor=company.admin, clear_roles=[roles.CUSTODIAN, roles.SUPERVISOR],
+                          owner_sees_clear=False)
+    assert supervisor.get(url, {"batch": "B2603"}).json()["results"][0]["contacts"][0]["phone"] == "13812345678"
+    assert api(company.owner).get(url, {"batch": "B2603"}).json()["results"][0]["contacts"][0]["phone"] == \
+        "138****5678"
+
+
 def _exported(actor, customer):
     record = exports.export_start(actor=actor, filters={"category": customer.category_id})
     data = b"".join(object_store().iter_chunks(record.file_key))
