@@ -22,7 +22,7 @@ from dangan.archives.models import (
 )
 from dangan.archives.models.categories import CustomerKind
 from dangan.archives.services import configuration as config
-from dangan.archives.services import lifecycle
+from dangan.archives.services import lifecycle, notifications
 from dangan.integrations import openapi
 from dangan.integrations.idempotency import IdempotentMixin
 from dangan.platform.errors import ApplicationError
@@ -427,3 +427,12 @@ class NotificationReadApi(IdempotentMixin, APIView):
         notification = get_or_404(Notification.objects.select_related("customer"), pk=pk, recipient=request.user)
         notification = lifecycle.notification_mark_read(actor=request.user, notification=notification)
         return Response(NotificationOutput(notification).data)
+
+
+class NotificationReadAllApi(IdempotentMixin, APIView):
+    @extend_schema(request=None, parameters=[openapi.IDEMPOTENCY_KEY], operation_id="notification_read_all",
+                   responses=writing(200, inline_serializer("NotificationsMarked", {
+                       "marked": serializers.IntegerField(help_text="how many were unread")})),
+                   description="Mark every unread notification of the caller read.")
+    def post(self, request):
+        return Response({"marked": notifications.mark_all_read(actor=request.user)})

@@ -49,4 +49,5 @@ urlpatterns = [
     path("volumes/<int:pk>/assign/", config.VolumeAssignApi.as_view(), name="volume-assign"),
     path("notifications/", config.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", config.NotificationReadApi.as_view(), name="notification-read"),
+    path("notifications/read-all/", config.NotificationReadAllApi.as_view(), name="notification-read-all"),
 ]

@@ -48,6 +48,11 @@ def settle(customer: Customer, *kinds: str, mentioning: str = "") -> int:
     return unread.update(read_at=timezone.now())
 
 
+def mark_all_read(*, actor) -> int:
+    """Everything unread of `actor`'s marked read at once (their own only); returns how many."""
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def reviewers_of(owner):
     """Who reviews `owner`'s files (archives.services._common.supervises): the managers of
     the owner's departments, and supervisors or department managers who share a department with

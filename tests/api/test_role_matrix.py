@@ -117,6 +117,7 @@ EXPECTED: dict[str, Op] = {
     "volume_assign": op("FFFAFFFFA A F", "volume", body=_ids(lambda ids: {"customers": [ids["filed"]]})),
     "notification_list": op(EVERYONE),
     "notification_read": op("ANNNNNNNN N F", "notification"),
+    "notification_read_all": op(EVERYONE),
     # --- archives: files and their life cycle --------------------------------------------------
     "customer_list": op(EVERYONE),
     # Anyone but an auditor may open a file; it is theirs, in the department named.

@@ -139,8 +139,11 @@ def declares_errors(operation) -> bool:
 
 
 def takes_input(operation) -> bool:
+    """Whether a client sends it anything that could be invalid: a body, a path or query
+    parameter. Headers alone do not count: an Idempotency-Key is any string, so an operation
+    whose only input it is (POST /notifications/read-all/) has no invalid case to generate."""
     raw = operation.definition.raw
-    return bool(raw.get("parameters") or raw.get("requestBody"))
+    return bool(raw.get("requestBody") or any(parameter.get("in") != "header" for parameter in raw.get("parameters", [])))
 
 
 def run_operation(operation, mode: GenerationMode, tenant: dict, checks: list,

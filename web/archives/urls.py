@@ -45,6 +45,7 @@ urlpatterns = [
     path("imports/<int:pk>/report/", imports.import_report, name="import-report"),
     path("approvals/", approvals.inbox, name="approvals"),
     path("notifications/<int:pk>/read/", dashboard.notification_read, name="notification-read"),
+    path("notifications/read-all/", dashboard.notification_read_all, name="notification-read-all"),
     # settings of the tenant administrator
     path("settings/", settings_views.settings_index, name="settings"),
     path("settings/categories/", settings_views.category_create, name="settings-category-create"),

@@ -201,6 +201,19 @@ def test_notifications_belong_to_their_recipient(company, api, new_customer):
     assert len(owner.get("/api/v1/notifications/?unread=false").json()["results"]) == 1
 
 
+def test_all_of_ones_notifications_are_marked_read_at_once(company, api, other_company):
+    for message in ("一", "二"):
+        Notification.objects.create(recipient=company.owner, kind="x", message=message)
+    theirs = Notification.objects.create(recipient=company.colleague, kind="x", message="李四的")
+    owner = api(company.owner)
+    assert other_company.post("/api/v1/notifications/read-all/").json() == {"marked": 0}  # another company's caller
+    assert owner.post("/api/v1/notifications/read-all/").json() == {"marked": 2}
+    assert owner.get("/api/v1/notifications/?unread=true").json()["results"] == []
+    assert owner.post("/api/v1/notifications/read-all/").json() == {"marked": 0}
+    theirs.refresh_from_db()
+    assert theirs.read_at is None  # nobody else's
+
+
 def test_values_the_database_cannot_hold_are_refused_not_crashed_on(company, api):
     owner = api(company.owner)
     nul = owner.post("/api/v1/customers/", {"category": "jxs", "name": "某药店", "custom_fields": {"license_no": "沪\x00"}},

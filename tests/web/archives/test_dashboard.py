@@ -74,6 +74,20 @@ def test_marking_a_notification_read(company, web, new_customer):
     assert "请更新档案" not in text_of(client.get("/"))
 
 
+def test_marking_every_notification_read_at_once(company, web, new_customer):
+    for message in ("请更新档案甲", "请更新档案乙"):
+        Notification.objects.create(recipient=company.owner, kind="x", message=message)
+    colleagues = Notification.objects.create(recipient=company.colleague, kind="x", message="李四的通知")
+    client = web(company.owner)
+    assert "全部标记已读" in text_of(client.get("/"))
+    assert client.post("/notifications/read-all/").status_code == 302
+    page = text_of(client.get("/"))
+    assert "请更新档案甲" not in page and "请更新档案乙" not in page and "没有未读通知" in page
+    colleagues.refresh_from_db()
+    assert colleagues.read_at is None
+    assert client.get("/notifications/read-all/").status_code == 405
+
+
 def test_someone_elses_notification_is_not_found(company, web):
     note = Notification.objects.create(recipient=company.colleague, kind="x", message="李四的通知")
     assert web(company.owner).post(f"/notifications/{note.pk}/read/").status_code == 404

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from dangan.archives import selectors
 from dangan.archives.models import Notification
-from dangan.archives.services import lifecycle
+from dangan.archives.services import lifecycle, notifications
 from dangan.governance import selectors as governance
 from dangan.platform.errors import ApplicationError
 
@@ -71,4 +71,11 @@ def notification_read(request, pk: int):
         lifecycle.notification_mark_read(actor=request.user, notification=notification)
     except ApplicationError as exc:
         flash_error(request, exc)
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notifications.mark_all_read(actor=request.user)
     return redirect("home")
