@@ -1,4 +1,7 @@
-"""Periodic archive work, one message per company through platform.dispatch_to_tenants."""
+"""Archive work off the request: periodic sweeps (one message per company through
+platform.dispatch_to_tenants), imports, exports and notification e-mails."""
+from smtplib import SMTPException
+
 from dangan.platform.tasks import tenant_task
 
 
@@ -25,3 +28,15 @@ def run_export(record_id: int) -> dict:
 
     record = export_run(record_id=record_id)
     return {"export": record.pk, "state": record.state, "rows": record.row_count}
+
+
+# A mail server that refuses or does not answer is tried again later; a message it took is not
+# taken back, so a retry after a partial send may repeat one (at least once, never lost quietly).
+@tenant_task(name="archives.send_notification_mails", autoretry_for=(SMTPException, OSError), retry_backoff=True,
+             max_retries=5)
+def send_notification_mails(mails: list) -> int:
+    """The e-mails of notifications (archives/services/notifications.py): [subject, body,
+    sender, [address]] each, one person per message."""
+    from django.core.mail import send_mass_mail
+
+    return send_mass_mail([tuple(mail) for mail in mails], fail_silently=False)

@@ -1,14 +1,14 @@
 """Telling people what a file's life cycle now asks of them (R3): the reviewer that a file or a
 change awaits their review, the custodian that an approved file awaits filing, the owner how
 their file or request was decided. Each message is an in-app notification (the dashboard's
-未读通知) written in the caller's transaction, and an e-mail sent after it commits through
-Django's mail settings; nobody is told of what they did themselves."""
+未读通知) written in the caller's transaction, and an e-mail queued after it commits (the
+archives.send_notification_mails task, through Django's mail settings); nobody is told of what
+they did themselves."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,10 +31,13 @@ def notify(recipients: Iterable, *, kind: str, message: str, customer: Customer 
     message = message[:500]
     Notification.objects.bulk_create([Notification(recipient=person, kind=kind, customer=customer, message=message)
                                       for person in people.values()])
-    mails = [(f"[档案] {message[:60]}", message, settings.DEFAULT_FROM_EMAIL, [person.email])
+    mails = [[f"[档案] {message[:60]}", message, settings.DEFAULT_FROM_EMAIL, [person.email]]
              for person in people.values() if person.email]
     if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+        from ..tasks import send_notification_mails
+
+        # On the worker: a slow or absent mail server never holds up the request that decided.
+        transaction.on_commit(lambda: send_notification_mails.delay(mails))
     return list(people.values())
 
 

@@ -82,7 +82,7 @@ def test_key_customers_are_reviewed_monthly(company, new_customer):
 
 
 def test_sweep_flags_overdue_reviews_once_and_reminds_the_owner(company, new_customer, mailoutbox,
-                                                                django_capture_on_commit_callbacks):
+                                                                django_capture_on_commit_callbacks, eager_tasks):
     customer = _filed(company, new_customer)
     later = customer.next_review_on + dt.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,7 +19,7 @@ def mailed_to() -> list[str]:
     return sorted(address for message in mail.outbox for address in message.to)
 
 
-def test_each_step_tells_whoever_acts_next(company, new_customer, django_capture_on_commit_callbacks):
+def test_each_step_tells_whoever_acts_next(company, new_customer, django_capture_on_commit_callbacks, eager_tasks):
     customer = new_customer(name="同仁堂药店")
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.customer_submit(actor=company.owner, customer=customer)
@@ -46,7 +46,8 @@ def test_each_step_tells_whoever_acts_next(company, new_customer, django_capture
     assert mailed_to() == ["zhang@x.cn"]
 
 
-def test_a_returned_file_tells_its_owner_why_by_mail_too(company, new_customer, django_capture_on_commit_callbacks):
+def test_a_returned_file_tells_its_owner_why_by_mail_too(company, new_customer, django_capture_on_commit_callbacks,
+                                                       eager_tasks):
     customer = lifecycle.customer_submit(actor=company.owner, customer=new_customer())
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -57,7 +58,8 @@ def test_a_returned_file_tells_its_owner_why_by_mail_too(company, new_customer, 
 
 
 def test_a_change_request_tells_the_reviewer_and_its_decision_the_requester(company, new_customer,
-                                                                            django_capture_on_commit_callbacks):
+                                                                            django_capture_on_commit_callbacks,
+                                                                            eager_tasks):
     customer = lifecycle.customer_submit(actor=company.owner, customer=new_customer())
     customer = lifecycle.customer_approve(actor=company.supervisor, customer=customer)
     customer = lifecycle.customer_file(actor=company.custodian, customer=customer)
@@ -118,3 +120,28 @@ def test_a_file_with_its_own_custodian_tells_only_them(company, new_customer):
     customer.custodian = second
     customer.save(update_fields=["custodian"])
     assert [u.email for u in notifications.custodians_for(customer)] == ["zhou@x.cn"]
+
+
+def test_the_mails_go_to_the_worker_after_commit_not_in_the_request(company, new_customer, monkeypatch,
+                                                                     django_capture_on_commit_callbacks):
+    from dangan.archives import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_notification_mails, "delay", lambda mails: queued.append(mails))
+    customer = new_customer(name="甲药店")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        lifecycle.customer_submit(actor=company.owner, customer=customer)
+    assert queued == [] and mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    [mails] = queued
+    assert [address for *_, (address,) in mails] == ["zhao@x.cn"] and "甲药店" in mails[0][0]
+    assert mail.outbox == []  # the request sent nothing itself
+
+
+def test_the_mail_task_sends_one_message_per_person(company, eager_tasks):
+    from dangan.archives.tasks import send_notification_mails
+
+    sent = send_notification_mails.delay([["[档案] 甲", "正文", "noreply@x.cn", ["a@x.cn"]],
+                                          ["[档案] 甲", "正文", "noreply@x.cn", ["b@x.cn"]]]).get()
+    assert sent == 2 and [message.to for message in mail.outbox] == [["a@x.cn"], ["b@x.cn"]]

@@ -269,7 +269,8 @@ def test_loans_are_seen_by_the_people_they_concern(company, archive, loan_at):
     assert actions[own.pk] == {"cancel"}
 
 
-def test_a_request_tells_everyone_who_may_decide_it(company, archive, django_capture_on_commit_callbacks):
+def test_a_request_tells_everyone_who_may_decide_it(company, archive, django_capture_on_commit_callbacks,
+                                                    eager_tasks):
     from django.core import mail
 
     from dangan.archives.models import Notification

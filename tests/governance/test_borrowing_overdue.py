@@ -23,7 +23,7 @@ def _past_due(loan, days_late: int) -> dt.date:
 
 
 def test_a_late_paper_loan_turns_overdue_and_its_borrower_is_reminded(company, loan_at,
-                                                                     django_capture_on_commit_callbacks):
+                                                                     django_capture_on_commit_callbacks, eager_tasks):
     loan = loan_at("lent")
     due = _past_due(loan, 1)
     on_time = loan_at("lent", medium="electronic")
