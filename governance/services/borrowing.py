@@ -199,9 +199,7 @@ def loan_request(*, actor, customer, medium: str, purpose: str, due_date: dt.dat
     # A request nobody may decide would wait for ever without a word: refused now instead.
     approvers = approvers_for(loan)
     if not approvers:
-        classified = loan.customer is not None and is_classified(loan.customer, loan.document)
-        raise ApplicationError(errors.LOAN_NO_APPROVER, roles="、".join(
-            classified_approver_roles() if classified else policy["approver_roles"]))
+        raise ApplicationError(errors.LOAN_NO_APPROVER, roles="、".join(approving_roles(loan)))
     _audit(actor, "loan.request", loan, due_date=due_date)
     notifications.notify(approvers, kind="loan_requested", customer=customer, actor=actor,
                          message=f"借阅申请 {loan.number}（档案 {loan.archive_number}，{loan.get_medium_display()}）"
@@ -251,15 +249,22 @@ class DecisionRights:
         raise ApplicationError(errors.LOAN_APPROVER_REQUIRED, roles="、".join(self.allowed))
 
 
+def approving_roles(loan: Loan) -> list[str]:
+    """The roles that may decide `loan`: the confidentiality approvers for a classified file,
+    else the company's borrowing policy (a department head only for their own people)."""
+    if loan.customer is not None and is_classified(loan.customer, loan.document):
+        return classified_approver_roles()
+    return borrowing_policy()["approver_roles"]
+
+
 def approvers_for(loan: Loan) -> list:
     """Everyone who may decide `loan` now (DecisionRights asked of each holder of an approving
     role): its borrower's department heads, the company-wide approvers, or for a classified
     file the confidentiality approvers."""
     from dangan.accounts.models import User
 
-    classified = loan.customer is not None and is_classified(loan.customer, loan.document)
-    names = classified_approver_roles() if classified else borrowing_policy()["approver_roles"]
-    candidates = User.objects.filter(is_active=True, groups__name__in=names).exclude(pk=loan.borrower_id)
+    candidates = User.objects.filter(is_active=True, groups__name__in=approving_roles(loan)).exclude(
+        pk=loan.borrower_id)
     found = []
     for person in candidates.distinct().order_by("pk"):
         try:
